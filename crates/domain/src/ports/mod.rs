@@ -1,0 +1,24 @@
+//! The ports: what the use-cases need from the outside world. Adapters implement them;
+//! with the `mock` feature each has a mockall mock (`MockUserRepository`, …).
+
+mod clock;
+mod hasher;
+mod sessions;
+mod throttle;
+mod users;
+
+pub use clock::{Clock, SystemClock};
+#[cfg(feature = "mock")]
+pub use clock::MockClock;
+pub use hasher::PasswordHasher;
+#[cfg(feature = "mock")]
+pub use hasher::MockPasswordHasher;
+pub use sessions::SessionStore;
+#[cfg(feature = "mock")]
+pub use sessions::MockSessionStore;
+pub use throttle::{FailureWindow, LoginThrottle};
+#[cfg(feature = "mock")]
+pub use throttle::MockLoginThrottle;
+pub use users::UserRepository;
+#[cfg(feature = "mock")]
+pub use users::MockUserRepository;

@@ -1,0 +1,41 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{Principal, Result, TokenHash, UserId};
+
+/// Login sessions, kept by the hash of their bearer token so that every instance of the
+/// server shares them and a leaked store yields no usable token.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Records a new session for `user` that ends at `expires_at`.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] if the user no longer exists;
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn create(
+        &self,
+        token: &TokenHash,
+        user: UserId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// The user behind an unexpired session, resolved in one round trip.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn principal(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<Option<Principal>>;
+
+    /// Ends one session; ending an unknown one is not an error.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn revoke(&self, token: &TokenHash) -> Result<()>;
+
+    /// Deletes every session that ended before `now` and returns how many there were.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64>;
+}

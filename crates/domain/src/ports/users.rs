@@ -1,0 +1,57 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{NewUser, Result, User, UserId, UserKey, UserPatch, UserStats};
+
+/// The user store. It alone can see every concurrent writer, so it enforces the invariants
+/// that need a transaction: unique names and "at least one admin remains".
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new user with its grants.
+    ///
+    /// # Errors
+    /// [`crate::Error::Conflict`] if the name is taken (compared case-insensitively);
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn insert(&self, user: NewUser) -> Result<User>;
+
+    /// Looks a user up by id or by case-insensitive name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn find(&self, key: &UserKey) -> Result<Option<User>>;
+
+    /// Every user with their grants, ordered by name.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn list(&self) -> Result<Vec<User>>;
+
+    /// Applies `patch` in one transaction; with `revoke_sessions` the user's sessions end in
+    /// the same transaction.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] if the user is gone; [`crate::Error::Conflict`] if the new
+    /// name is taken or the change would leave no admin; [`crate::Error::Unavailable`] if the
+    /// store cannot be reached.
+    async fn update(
+        &self,
+        id: UserId,
+        patch: UserPatch,
+        revoke_sessions: bool,
+        now: DateTime<Utc>,
+    ) -> Result<User>;
+
+    /// Deletes a user with their grants and sessions in one transaction.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] if the user is gone; [`crate::Error::Conflict`] if they are
+    /// the last admin; [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn delete(&self, id: UserId) -> Result<()>;
+
+    /// Totals, admins, and users per server and per group, aggregated by the store.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn stats(&self) -> Result<UserStats>;
+}

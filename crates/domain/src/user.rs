@@ -1,0 +1,178 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Error, Username};
+
+/// A user's stable identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UserId(pub Uuid);
+
+impl UserId {
+    pub fn new() -> Self {
+        Self(Uuid::new_v4())
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a user may do across the whole directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    User,
+    ViewOnly,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::User, Role::ViewOnly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+            Role::ViewOnly => "view-only",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Higher ranks may do more; a change to a lower rank revokes sessions.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 2,
+            Role::User => 1,
+            Role::ViewOnly => 0,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "role must be one of admin, user, view-only (got {s:?})"
+                ))
+            })
+    }
+}
+
+/// A user as stored. `password_hash` is an argon2id PHC string and is never serialised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub password_hash: String,
+    pub role: Role,
+    /// Names of the servers this user may access.
+    pub servers: BTreeSet<String>,
+    /// Ids of the groups this user belongs to.
+    pub groups: BTreeSet<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a request names a user: by id (Umami) or by name (MCPHub).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserKey {
+    Id(UserId),
+    Name(String),
+}
+
+impl fmt::Display for UserKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserKey::Id(id) => write!(f, "id {id}"),
+            UserKey::Name(name) => write!(f, "name {name:?}"),
+        }
+    }
+}
+
+/// A validated user ready to be inserted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    pub id: UserId,
+    pub username: Username,
+    pub password_hash: String,
+    pub role: Role,
+    pub servers: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// A validated change to a user; `None` leaves a field as it is, a set replaces the old one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub username: Option<Username>,
+    pub password_hash: Option<String>,
+    pub role: Option<Role>,
+    pub servers: Option<BTreeSet<String>>,
+    pub groups: Option<BTreeSet<String>>,
+}
+
+impl UserPatch {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Counts over the whole directory, computed by the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserStats {
+    pub total: u64,
+    pub admins: u64,
+    pub per_server: BTreeMap<String, u64>,
+    pub per_group: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!(matches!("root".parse::<Role>(), Err(Error::Invalid(_))));
+        assert!("Admin".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn empty_patch_is_empty() {
+        assert!(UserPatch::default().is_empty());
+        let patch = UserPatch {
+            role: Some(Role::User),
+            ..UserPatch::default()
+        };
+        assert!(!patch.is_empty());
+    }
+}
