@@ -1,1 +1,24 @@
+//! Roster's use-cases: what can be done with users and sessions, and who may do it.
+//!
+//! The crate speaks only in domain types and ports, so an embedder can drive it without
+//! HTTP: build [`Ports`] from adapters (or mocks), call [`Roster::build`], then use
+//! [`Roster::users`] and [`Roster::auth`].
 
+mod auth;
+mod bootstrap;
+mod config;
+mod grants;
+pub mod password;
+pub mod policy;
+mod roster;
+mod token;
+mod users;
+
+#[cfg(test)]
+mod fixture;
+
+pub use auth::{AuthService, LoginOutcome};
+pub use config::{AuthConfig, ThrottleConfig};
+pub use roster::{Ports, Roster};
+pub use token::{Token, hash_token};
+pub use users::{CreateUser, UpdateUser, UserService};

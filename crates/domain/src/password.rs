@@ -68,7 +68,11 @@ mod tests {
         assert_eq!(policy.check("123456").unwrap().expose(), "123456");
         assert!(policy.check(&"x".repeat(MAX_PASSWORD_BYTES)).is_ok());
         assert!(policy.check(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
-        assert!(PasswordPolicy { min_chars: 12 }.check("short-pass").is_err());
+        assert!(
+            PasswordPolicy { min_chars: 12 }
+                .check("short-pass")
+                .is_err()
+        );
     }
 
     #[test]

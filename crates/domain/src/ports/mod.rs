@@ -7,18 +7,18 @@ mod sessions;
 mod throttle;
 mod users;
 
-pub use clock::{Clock, SystemClock};
 #[cfg(feature = "mock")]
 pub use clock::MockClock;
-pub use hasher::PasswordHasher;
+pub use clock::{Clock, SystemClock};
 #[cfg(feature = "mock")]
 pub use hasher::MockPasswordHasher;
-pub use sessions::SessionStore;
+pub use hasher::PasswordHasher;
 #[cfg(feature = "mock")]
 pub use sessions::MockSessionStore;
-pub use throttle::{FailureWindow, LoginThrottle};
+pub use sessions::SessionStore;
 #[cfg(feature = "mock")]
 pub use throttle::MockLoginThrottle;
-pub use users::UserRepository;
+pub use throttle::{FailureWindow, LoginThrottle};
 #[cfg(feature = "mock")]
 pub use users::MockUserRepository;
+pub use users::UserRepository;

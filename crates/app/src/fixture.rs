@@ -1,0 +1,65 @@
+//! Mocks of every port, for the use-case unit tests.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use roster_domain::ports::{
+    MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockUserRepository,
+};
+use roster_domain::{Principal, Role, User, UserId, Username};
+
+use crate::Ports;
+
+pub(crate) fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+}
+
+pub(crate) fn user(name: &str, role: Role) -> User {
+    User {
+        id: UserId::new(),
+        username: Username::parse(name).unwrap(),
+        password_hash: format!("hash-of-{name}"),
+        role,
+        servers: BTreeSet::new(),
+        groups: BTreeSet::new(),
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+pub(crate) fn principal_of(user: &User) -> Principal {
+    Principal {
+        id: user.id,
+        username: user.username.clone(),
+        role: user.role,
+    }
+}
+
+pub(crate) fn principal(role: Role) -> Principal {
+    principal_of(&user(role.as_str(), role))
+}
+
+/// One mock per port; a test sets the expectations it needs, and any call it did not
+/// expect fails the test, which is how "nothing else was touched" is asserted.
+#[derive(Default)]
+pub(crate) struct Mocks {
+    pub users: MockUserRepository,
+    pub sessions: MockSessionStore,
+    pub throttle: MockLoginThrottle,
+    pub hasher: MockPasswordHasher,
+}
+
+impl Mocks {
+    pub fn ports(self) -> Ports {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(t0());
+        Ports {
+            users: Arc::new(self.users),
+            sessions: Arc::new(self.sessions),
+            throttle: Arc::new(self.throttle),
+            hasher: Arc::new(self.hasher),
+            clock: Arc::new(clock),
+        }
+    }
+}

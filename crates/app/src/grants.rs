@@ -1,0 +1,35 @@
+use std::collections::BTreeSet;
+
+use roster_domain::{Error, Result};
+
+const MAX_GRANT_CHARS: usize = 255;
+
+/// Validates server names or group ids: trimmed, non-empty, at most 255 characters each.
+/// Duplicates collapse, since a grant is a set.
+pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>> {
+    raw.into_iter()
+        .map(|item| {
+            let item = item.trim();
+            if item.is_empty() || item.chars().count() > MAX_GRANT_CHARS {
+                Err(Error::Invalid(format!(
+                    "each of {kind} must be 1 to {MAX_GRANT_CHARS} characters"
+                )))
+            } else {
+                Ok(item.to_owned())
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_dedupes_and_refuses_blank_entries() {
+        let set = grant_set("servers", vec![" a ".into(), "a".into(), "b".into()]).unwrap();
+        assert_eq!(set.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(grant_set("groups", vec![" ".into()]).is_err());
+        assert!(grant_set("groups", vec!["x".repeat(256)]).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+use std::sync::Arc;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier};
+use async_trait::async_trait;
+use roster_domain::ports::PasswordHasher;
+use roster_domain::{Error, Password, Result};
+
+use super::WorkerPool;
+
+/// Argon2id cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Config {
+    /// OWASP's recommendation: 19 MiB, two passes, one lane.
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// The argon2id [`PasswordHasher`], running every hash on a [`WorkerPool`].
+#[derive(Clone)]
+pub struct Argon2Hasher {
+    params: Params,
+    pool: Arc<WorkerPool>,
+}
+
+impl Argon2Hasher {
+    /// # Errors
+    /// [`Error::Invalid`] when the parameters are outside what argon2 allows.
+    pub fn new(config: Argon2Config, pool: Arc<WorkerPool>) -> Result<Self> {
+        let params = Params::new(
+            config.memory_kib,
+            config.iterations,
+            config.parallelism,
+            None,
+        )
+        .map_err(|e| Error::Invalid(format!("argon2 parameters: {e}")))?;
+        Ok(Self { params, pool })
+    }
+
+    fn argon2(params: Params) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &Password) -> Result<String> {
+        let params = self.params.clone();
+        let password = password.expose().to_owned();
+        self.pool
+            .run(move || {
+                Self::argon2(params)
+                    .hash_password(password.as_bytes())
+                    .map(|hash| hash.to_string())
+                    .map_err(|e| Error::Internal(format!("argon2: {e}")))
+            })
+            .await?
+    }
+
+    async fn verify(&self, password: &str, hash: &str) -> Result<bool> {
+        let params = self.params.clone();
+        let (password, hash) = (password.to_owned(), hash.to_owned());
+        self.pool
+            .run(move || {
+                // The stored hash carries its own parameters; these only fill the struct.
+                PasswordHash::new(&hash).is_ok_and(|parsed| {
+                    Self::argon2(params)
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::PasswordPolicy;
+
+    fn hasher() -> Argon2Hasher {
+        let cheap = Argon2Config {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        Argon2Hasher::new(cheap, Arc::new(WorkerPool::new(1))).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_to_argon2id_and_verifies_only_the_right_password() {
+        let hasher = hasher();
+        let password = PasswordPolicy::default().check("correct horse").unwrap();
+        let hash = hasher.hash(&password).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
+        assert!(!hash.contains("correct horse"));
+        assert!(hasher.verify("correct horse", &hash).await.unwrap());
+        assert!(!hasher.verify("wrong horse", &hash).await.unwrap());
+        assert!(!hasher.verify("correct horse", "not a hash").await.unwrap());
+    }
+
+    #[test]
+    fn default_parameters_are_owasps_and_bad_ones_are_refused() {
+        let pool = Arc::new(WorkerPool::new(1));
+        let owasp = Argon2Hasher::new(Argon2Config::default(), pool.clone()).unwrap();
+        assert_eq!(
+            (
+                owasp.params.m_cost(),
+                owasp.params.t_cost(),
+                owasp.params.p_cost()
+            ),
+            (19456, 2, 1)
+        );
+        let zero = Argon2Config {
+            iterations: 0,
+            ..Argon2Config::default()
+        };
+        assert!(matches!(
+            Argon2Hasher::new(zero, pool),
+            Err(Error::Invalid(_))
+        ));
+    }
+}

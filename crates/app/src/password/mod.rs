@@ -1,0 +1,7 @@
+//! Password hashing: argon2id on a small, fixed pool of threads.
+
+mod argon;
+mod pool;
+
+pub use argon::{Argon2Config, Argon2Hasher};
+pub use pool::WorkerPool;

@@ -1,0 +1,68 @@
+//! The authorization policy shared by every dialect.
+
+use roster_domain::{Error, Principal, Result, UserKey, Username};
+
+/// Only admins manage other users.
+///
+/// # Errors
+/// [`Error::Forbidden`] for any other role.
+pub fn require_admin(actor: &Principal) -> Result<()> {
+    if actor.role.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("admin role required".into()))
+    }
+}
+
+/// Admins reach everyone; others only themselves. Decided from the address alone, before
+/// any lookup, so that a refusal never reveals whether someone else exists.
+///
+/// # Errors
+/// [`Error::Forbidden`] when a non-admin addresses someone else.
+pub fn require_self_or_admin(actor: &Principal, target: &UserKey) -> Result<()> {
+    let is_self = match target {
+        UserKey::Id(id) => *id == actor.id,
+        UserKey::Name(name) => Username::key_of(name) == actor.username.key(),
+    };
+    if is_self {
+        Ok(())
+    } else {
+        require_admin(actor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::{Role, UserId};
+
+    fn principal(role: Role) -> Principal {
+        Principal {
+            id: UserId::new(),
+            username: Username::parse("p").unwrap(),
+            role,
+        }
+    }
+
+    #[test]
+    fn admins_pass_and_others_are_forbidden() {
+        assert!(require_admin(&principal(Role::Admin)).is_ok());
+        for role in [Role::User, Role::ViewOnly] {
+            assert!(matches!(
+                require_admin(&principal(role)),
+                Err(Error::Forbidden(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn self_access_is_allowed_to_every_role() {
+        let me = principal(Role::ViewOnly);
+        assert!(require_self_or_admin(&me, &UserKey::Id(me.id)).is_ok());
+        assert!(require_self_or_admin(&me, &UserKey::Name(" P ".into())).is_ok());
+        assert!(require_self_or_admin(&me, &UserKey::Id(UserId::new())).is_err());
+        assert!(require_self_or_admin(&me, &UserKey::Name("q".into())).is_err());
+        let admin = principal(Role::Admin);
+        assert!(require_self_or_admin(&admin, &UserKey::Id(me.id)).is_ok());
+    }
+}

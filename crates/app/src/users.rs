@@ -1,0 +1,166 @@
+use roster_domain::{
+    Error, NewUser, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey, UserPatch,
+    UserStats, Username,
+};
+
+use crate::Ports;
+use crate::grants::grant_set;
+use crate::policy::{require_admin, require_self_or_admin};
+
+/// A request to create a user, as it arrives: validated here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateUser {
+    pub username: String,
+    pub password: String,
+    pub role: Option<Role>,
+    pub servers: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+/// A request to change a user; `None` leaves a field alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpdateUser {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub servers: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+}
+
+/// Managing users: who may read and change whom, and how input becomes a valid user.
+#[derive(Clone)]
+pub struct UserService {
+    ports: Ports,
+    policy: PasswordPolicy,
+}
+
+impl UserService {
+    pub(crate) fn new(ports: Ports, policy: PasswordPolicy) -> Self {
+        Self { ports, policy }
+    }
+
+    /// Creates a user (admins only); the role defaults to `user`.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for a bad name, password or
+    /// grant, [`Error::Conflict`] for a taken name, and the store's errors.
+    pub async fn create(&self, actor: &Principal, input: CreateUser) -> Result<User> {
+        require_admin(actor)?;
+        let user = NewUser {
+            id: UserId::new(),
+            username: Username::parse(&input.username)?,
+            password_hash: String::new(),
+            role: input.role.unwrap_or(Role::User),
+            servers: grant_set("servers", input.servers)?,
+            groups: grant_set("groups", input.groups)?,
+            now: self.ports.clock.now(),
+        };
+        let password = self.policy.check(&input.password)?;
+        let password_hash = self.ports.hasher.hash(&password).await?;
+        self.ports
+            .users
+            .insert(NewUser {
+                password_hash,
+                ..user
+            })
+            .await
+    }
+
+    /// One user, to an admin or to that user.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is no such user, [`Error::Forbidden`] when a non-admin
+    /// asks for someone else, and the store's errors.
+    pub async fn get(&self, actor: &Principal, key: &UserKey) -> Result<User> {
+        require_self_or_admin(actor, key)?;
+        self.find(key).await
+    }
+
+    /// Every user (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    pub async fn list(&self, actor: &Principal) -> Result<Vec<User>> {
+        require_admin(actor)?;
+        self.ports.users.list().await
+    }
+
+    /// Changes a user. Admins may change anything; others only their own password.
+    /// A new password or a lower role ends the user's sessions.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty or invalid change, [`Error::Forbidden`] beyond the
+    /// caller's rights, [`Error::NotFound`], [`Error::Conflict`] for a taken name or the last
+    /// admin, and the store's errors.
+    pub async fn update(
+        &self,
+        actor: &Principal,
+        key: &UserKey,
+        input: UpdateUser,
+    ) -> Result<User> {
+        if input == UpdateUser::default() {
+            return Err(Error::Invalid("nothing to update".into()));
+        }
+        require_self_or_admin(actor, key)?;
+        let only_password = UpdateUser {
+            password: None,
+            ..input.clone()
+        } == UpdateUser::default();
+        if !actor.role.is_admin() && !only_password {
+            return Err(Error::Forbidden(
+                "only an admin may change this; you may change your own password".into(),
+            ));
+        }
+        let target = self.find(key).await?;
+        let mut patch = UserPatch {
+            username: input.username.as_deref().map(Username::parse).transpose()?,
+            role: input.role,
+            servers: input.servers.map(|s| grant_set("servers", s)).transpose()?,
+            groups: input.groups.map(|g| grant_set("groups", g)).transpose()?,
+            password_hash: None,
+        };
+        if let Some(raw) = &input.password {
+            let password = self.policy.check(raw)?;
+            patch.password_hash = Some(self.ports.hasher.hash(&password).await?);
+        }
+        let demoted = patch.role.is_some_and(|r| r.rank() < target.role.rank());
+        let revoke = patch.password_hash.is_some() || demoted;
+        let now = self.ports.clock.now();
+        self.ports.users.update(target.id, patch, revoke, now).await
+    }
+
+    /// Deletes a user with their grants and sessions (admins only, never oneself).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for oneself,
+    /// [`Error::NotFound`], [`Error::Conflict`] for the last admin, and the store's errors.
+    pub async fn delete(&self, actor: &Principal, key: &UserKey) -> Result<()> {
+        require_admin(actor)?;
+        let target = self.find(key).await?;
+        if target.id == actor.id {
+            return Err(Error::Invalid("you cannot delete yourself".into()));
+        }
+        self.ports.users.delete(target.id).await
+    }
+
+    /// Directory-wide counts (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    pub async fn stats(&self, actor: &Principal) -> Result<UserStats> {
+        require_admin(actor)?;
+        self.ports.users.stats().await
+    }
+
+    async fn find(&self, key: &UserKey) -> Result<User> {
+        self.ports
+            .users
+            .find(key)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user not found: {key}")))
+    }
+}
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

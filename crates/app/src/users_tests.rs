@@ -1,0 +1,364 @@
+use mockall::predicate::eq;
+use roster_domain::{Error, PasswordPolicy, Role, UserKey, UserStats};
+
+use super::*;
+use crate::fixture::{Mocks, principal, principal_of, t0, user};
+
+fn service(mocks: Mocks) -> UserService {
+    UserService::new(mocks.ports(), PasswordPolicy::default())
+}
+
+fn by_name(name: &str) -> UserKey {
+    UserKey::Name(name.into())
+}
+
+#[tokio::test]
+async fn create_validates_hashes_and_inserts_with_default_role() {
+    let mut mocks = Mocks::default();
+    mocks
+        .hasher
+        .expect_hash()
+        .withf(|pw| pw.expose() == "s3cret!")
+        .return_once(|_| Ok("argon-hash".into()));
+    mocks
+        .users
+        .expect_insert()
+        .withf(|u| {
+            u.username.as_str() == "Alice"
+                && u.password_hash == "argon-hash"
+                && u.role == Role::User
+                && u.servers.iter().eq(["fs", "web"])
+                && u.groups.is_empty()
+                && u.now == t0()
+        })
+        .return_once(|_| Ok(user("Alice", Role::User)));
+    let input = CreateUser {
+        username: " Alice ".into(),
+        password: "s3cret!".into(),
+        role: None,
+        servers: vec!["web".into(), "fs".into(), "web".into()],
+        groups: vec![],
+    };
+    let created = service(mocks)
+        .create(&principal(Role::Admin), input)
+        .await
+        .unwrap();
+    assert_eq!(created.username.as_str(), "Alice");
+}
+
+#[tokio::test]
+async fn create_refuses_non_admins_and_bad_input_before_touching_the_store() {
+    let input = CreateUser {
+        username: "bob".into(),
+        password: "s3cret!".into(),
+        ..CreateUser::default()
+    };
+    for role in [Role::User, Role::ViewOnly] {
+        let err = service(Mocks::default())
+            .create(&principal(role), input.clone())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)));
+    }
+    let admin = principal(Role::Admin);
+    let bad = [
+        CreateUser {
+            username: " ".into(),
+            ..input.clone()
+        },
+        CreateUser {
+            password: "12345".into(),
+            ..input.clone()
+        },
+        CreateUser {
+            groups: vec!["".into()],
+            ..input.clone()
+        },
+    ];
+    for input in bad {
+        let err = service(Mocks::default())
+            .create(&admin, input)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn create_passes_a_name_conflict_through() {
+    let mut mocks = Mocks::default();
+    mocks.hasher.expect_hash().return_once(|_| Ok("h".into()));
+    mocks
+        .users
+        .expect_insert()
+        .return_once(|_| Err(Error::Conflict("username already exists".into())));
+    let input = CreateUser {
+        username: "bob".into(),
+        password: "s3cret!".into(),
+        ..CreateUser::default()
+    };
+    let err = service(mocks)
+        .create(&principal(Role::Admin), input)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)));
+}
+
+#[tokio::test]
+async fn get_lets_anyone_see_themselves_and_only_admins_see_others() {
+    let me = user("me", Role::ViewOnly);
+    let found = me.clone();
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .with(eq(UserKey::Id(me.id)))
+        .return_once(move |_| Ok(Some(found)));
+    let svc = service(mocks);
+    let actor = principal_of(&me);
+    assert_eq!(svc.get(&actor, &UserKey::Id(me.id)).await.unwrap(), me);
+    let err = svc.get(&actor, &by_name("other")).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn get_unknown_user_is_not_found() {
+    let mut mocks = Mocks::default();
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let err = service(mocks)
+        .get(&principal(Role::Admin), &by_name("ghost"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)));
+}
+
+#[tokio::test]
+async fn list_is_for_admins() {
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_list()
+        .return_once(|| Ok(vec![user("a", Role::Admin)]));
+    let svc = service(mocks);
+    assert_eq!(svc.list(&principal(Role::Admin)).await.unwrap().len(), 1);
+    let err = svc.list(&principal(Role::User)).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn update_refuses_an_empty_change() {
+    let err = service(Mocks::default())
+        .update(
+            &principal(Role::Admin),
+            &by_name("x"),
+            UpdateUser::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+}
+
+#[tokio::test]
+async fn a_user_may_change_only_their_own_password_and_that_ends_their_sessions() {
+    let me = user("me", Role::User);
+    let (id, found) = (me.id, me.clone());
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(found)));
+    mocks
+        .hasher
+        .expect_hash()
+        .return_once(|_| Ok("new-hash".into()));
+    mocks
+        .users
+        .expect_update()
+        .withf(move |uid, patch, revoke, now| {
+            *uid == id
+                && patch.password_hash.as_deref() == Some("new-hash")
+                && patch.role.is_none()
+                && *revoke
+                && *now == t0()
+        })
+        .return_once(move |_, _, _, _| Ok(me));
+    let svc = service(mocks);
+    let actor = principal_of(&user("me", Role::User));
+    let actor = Principal { id, ..actor };
+    let change = UpdateUser {
+        password: Some("brand-new".into()),
+        ..UpdateUser::default()
+    };
+    svc.update(&actor, &UserKey::Id(id), change).await.unwrap();
+
+    let promote = UpdateUser {
+        role: Some(Role::Admin),
+        ..UpdateUser::default()
+    };
+    let err = svc
+        .update(&actor, &UserKey::Id(id), promote)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+    let other = UpdateUser {
+        password: Some("brand-new".into()),
+        ..UpdateUser::default()
+    };
+    let err = svc
+        .update(&actor, &by_name("other"), other)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn demotion_revokes_sessions_but_a_grant_change_does_not() {
+    for (role, servers, revoke) in [
+        (Some(Role::ViewOnly), None, true),
+        (Some(Role::Admin), None, false),
+        (None, Some(vec!["s1".to_string()]), false),
+    ] {
+        let target = user("t", Role::User);
+        let found = target.clone();
+        let mut mocks = Mocks::default();
+        mocks
+            .users
+            .expect_find()
+            .return_once(move |_| Ok(Some(found)));
+        mocks
+            .users
+            .expect_update()
+            .withf(move |_, _, r, _| *r == revoke)
+            .return_once(move |_, _, _, _| Ok(target));
+        let change = UpdateUser {
+            role,
+            servers,
+            ..UpdateUser::default()
+        };
+        service(mocks)
+            .update(&principal(Role::Admin), &by_name("t"), change)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn update_reports_unknown_users_bad_input_and_store_conflicts() {
+    let mut mocks = Mocks::default();
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let change = UpdateUser {
+        role: Some(Role::User),
+        ..UpdateUser::default()
+    };
+    let err = service(mocks)
+        .update(&principal(Role::Admin), &by_name("ghost"), change.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)));
+
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .returning(|_| Ok(Some(user("t", Role::Admin))));
+    mocks
+        .users
+        .expect_update()
+        .return_once(|_, _, _, _| Err(Error::last_admin()));
+    let svc = service(mocks);
+    let err = svc
+        .update(&principal(Role::Admin), &by_name("t"), change)
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::last_admin());
+    let short = UpdateUser {
+        password: Some("123".into()),
+        ..UpdateUser::default()
+    };
+    let err = svc
+        .update(&principal(Role::Admin), &by_name("t"), short)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+}
+
+#[tokio::test]
+async fn delete_removes_others_but_never_oneself() {
+    let target = user("t", Role::User);
+    let id = target.id;
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(target)));
+    mocks
+        .users
+        .expect_delete()
+        .with(eq(id))
+        .return_once(|_| Ok(()));
+    service(mocks)
+        .delete(&principal(Role::Admin), &by_name("t"))
+        .await
+        .unwrap();
+
+    let me = user("me", Role::Admin);
+    let found = me.clone();
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(found)));
+    let err = service(mocks)
+        .delete(&principal_of(&me), &by_name("me"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+}
+
+#[tokio::test]
+async fn delete_reports_forbidden_unknown_and_last_admin() {
+    let err = service(Mocks::default())
+        .delete(&principal(Role::User), &by_name("t"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+
+    let mut mocks = Mocks::default();
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let err = service(mocks)
+        .delete(&principal(Role::Admin), &by_name("ghost"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)));
+
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(|_| Ok(Some(user("other-admin", Role::Admin))));
+    mocks
+        .users
+        .expect_delete()
+        .return_once(|_| Err(Error::last_admin()));
+    let err = service(mocks)
+        .delete(&principal(Role::Admin), &by_name("other-admin"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::last_admin());
+}
+
+#[tokio::test]
+async fn stats_are_for_admins() {
+    let mut mocks = Mocks::default();
+    mocks.users.expect_stats().return_once(|| {
+        Ok(UserStats {
+            total: 3,
+            admins: 1,
+            ..UserStats::default()
+        })
+    });
+    let svc = service(mocks);
+    assert_eq!(svc.stats(&principal(Role::Admin)).await.unwrap().total, 3);
+    let err = svc.stats(&principal(Role::ViewOnly)).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
