@@ -1,1 +1,17 @@
+//! Roster's storage on sea-orm: one code path for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! [`Store`] implements the domain's storage ports; [`Store::connect`] opens a database by
+//! URL and [`Store::migrate`] brings its schema up to date.
 
+mod connect;
+mod entities;
+mod error;
+mod migration;
+mod sessions;
+mod throttle;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{Backend, Store};

@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// Named rows for coordination between instances; `admin-guard` is locked by every
+/// transaction that could remove an admin, which serialises them on every backend.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "roster_meta")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+pub(crate) const ADMIN_GUARD: &str = "admin-guard";

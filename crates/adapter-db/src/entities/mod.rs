@@ -1,0 +1,8 @@
+//! sea-orm entities: the tables as the repositories see them.
+
+pub(crate) mod login_failure;
+pub(crate) mod meta;
+pub(crate) mod session;
+pub(crate) mod user;
+pub(crate) mod user_group;
+pub(crate) mod user_server;

@@ -1,0 +1,154 @@
+//! Fresh, empty databases for tests, one per call, on each configured backend.
+//!
+//! PostgreSQL and MySQL are used when `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL`
+//! name a server and a database to connect to for administration; each test then gets a
+//! database of its own. Databases left by earlier test processes are dropped on first use.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+use crate::Backend;
+
+/// A database URL for one test; SQLite files are removed when it is dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+const PREFIX: &str = "roster_t_";
+
+/// The admin URL of a configured server backend, if any.
+pub fn server_url(backend: Backend) -> Option<String> {
+    let var = match backend {
+        Backend::Sqlite => return None,
+        Backend::Postgres => "ROSTER_TEST_POSTGRES_URL",
+        Backend::MySql => "ROSTER_TEST_MYSQL_URL",
+    };
+    std::env::var(var).ok().filter(|url| !url.is_empty())
+}
+
+/// A new empty database, or `None` when `backend` is a server that is not configured.
+///
+/// # Panics
+/// When a configured server cannot be reached: a configured backend must not be skipped.
+pub async fn fresh(backend: Backend) -> Option<TestDatabase> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!("{PREFIX}{}_{n}", std::process::id());
+    if backend == Backend::Sqlite {
+        let path =
+            std::env::temp_dir().join(format!("{name}_{}.db", uuid::Uuid::new_v4().simple()));
+        return Some(TestDatabase {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            backend,
+            sqlite_path: Some(path),
+        });
+    }
+    let admin_url = server_url(backend)?;
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach {backend:?} at {admin_url}: {e}"));
+    sweep_once(&admin, backend).await;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database on {backend:?}: {e}"));
+    let _ = admin.close().await;
+    Some(TestDatabase {
+        url: with_database(&admin_url, &name),
+        backend,
+        sqlite_path: None,
+    })
+}
+
+/// Replaces the database name in a server URL, keeping any query string.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Drops the test databases of earlier processes, once per process and backend.
+async fn sweep_once(admin: &DatabaseConnection, backend: Backend) {
+    static PG: AtomicBool = AtomicBool::new(false);
+    static MY: AtomicBool = AtomicBool::new(false);
+    let flag = if backend == Backend::Postgres {
+        &PG
+    } else {
+        &MY
+    };
+    if flag.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let list = match backend {
+        Backend::Postgres => {
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'")
+        }
+        _ => format!(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{PREFIX}%'"
+        ),
+    };
+    let mine = format!("{PREFIX}{}_", std::process::id());
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            list,
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get_by_index::<String>(0) else {
+            continue;
+        };
+        if name.starts_with(&mine) {
+            continue;
+        }
+        let drop = match backend {
+            Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            _ => format!("DROP DATABASE IF EXISTS {name}"),
+        };
+        let _ = admin.execute_unprepared(&drop).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn swaps_the_database_name_only() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://u@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("mysql://root@localhost", "x"),
+            "mysql://root@localhost/x"
+        );
+    }
+}

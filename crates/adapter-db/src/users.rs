@@ -1,0 +1,324 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use roster_domain::ports::UserRepository;
+use roster_domain::{
+    Error, NewUser, Result, Role, User, UserId, UserKey, UserPatch, UserStats, Username,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entities::{meta, session, user, user_group, user_server};
+use crate::error::db_err;
+
+#[async_trait]
+impl UserRepository for Store {
+    async fn insert(&self, new: NewUser) -> Result<User> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        user::ActiveModel {
+            id: Set(new.id.0),
+            username: Set(new.username.as_str().to_owned()),
+            username_key: Set(new.username.key()),
+            password_hash: Set(new.password_hash.clone()),
+            role: Set(new.role.as_str().to_owned()),
+            created_at: Set(new.now),
+            updated_at: Set(new.now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(name_taken)?;
+        replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(User {
+            id: new.id,
+            username: new.username,
+            password_hash: new.password_hash,
+            role: new.role,
+            servers: new.servers,
+            groups: new.groups,
+            created_at: new.now,
+            updated_at: new.now,
+        })
+    }
+
+    async fn find(&self, key: &UserKey) -> Result<Option<User>> {
+        find_user(&self.db, key).await
+    }
+
+    async fn list(&self) -> Result<Vec<User>> {
+        let rows = user::Entity::find()
+            .order_by_asc(user::Column::UsernameKey)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut servers: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+        for grant in user_server::Entity::find()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+        {
+            servers
+                .entry(grant.user_id)
+                .or_default()
+                .insert(grant.server);
+        }
+        let mut groups: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+        for grant in user_group::Entity::find()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+        {
+            groups
+                .entry(grant.user_id)
+                .or_default()
+                .insert(grant.group_id);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let (s, g) = (servers.remove(&row.id), groups.remove(&row.id));
+                to_user(row, s.unwrap_or_default(), g.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    async fn update(
+        &self,
+        id: UserId,
+        patch: UserPatch,
+        revoke_sessions: bool,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        lock_admin_guard(&txn).await?;
+        let current = find_user(&txn, &UserKey::Id(id))
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
+        let demotes_admin = current.role.is_admin() && patch.role.is_some_and(|r| !r.is_admin());
+        if demotes_admin {
+            ensure_another_admin(&txn).await?;
+        }
+        let mut row = user::ActiveModel {
+            id: Set(id.0),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        if let Some(name) = &patch.username {
+            row.username = Set(name.as_str().to_owned());
+            row.username_key = Set(name.key());
+        }
+        if let Some(hash) = &patch.password_hash {
+            row.password_hash = Set(hash.clone());
+        }
+        if let Some(role) = patch.role {
+            row.role = Set(role.as_str().to_owned());
+        }
+        row.update(&txn).await.map_err(name_taken)?;
+        replace_grants(&txn, id.0, patch.servers.as_ref(), patch.groups.as_ref()).await?;
+        if revoke_sessions {
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let updated = find_user(&txn, &UserKey::Id(id))
+            .await?
+            .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(updated)
+    }
+
+    async fn delete(&self, id: UserId) -> Result<()> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        lock_admin_guard(&txn).await?;
+        let target = user::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
+        if target.role == Role::Admin.as_str() {
+            ensure_another_admin(&txn).await?;
+        }
+        // Explicit rather than by cascade, so it does not hinge on SQLite's foreign_keys pragma.
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
+        user::Entity::delete_by_id(id.0)
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn stats(&self) -> Result<UserStats> {
+        let roles: Vec<(String, i64)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Role)
+            .column_as(user::Column::Id.count(), "n")
+            .group_by(user::Column::Role)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let per_server: Vec<(String, i64)> = user_server::Entity::find()
+            .select_only()
+            .column(user_server::Column::Server)
+            .column_as(user_server::Column::UserId.count(), "n")
+            .group_by(user_server::Column::Server)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let per_group: Vec<(String, i64)> = user_group::Entity::find()
+            .select_only()
+            .column(user_group::Column::GroupId)
+            .column_as(user_group::Column::UserId.count(), "n")
+            .group_by(user_group::Column::GroupId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        Ok(UserStats {
+            total: roles.iter().map(|(_, n)| count(*n)).sum(),
+            admins: roles
+                .iter()
+                .filter(|(role, _)| role == Role::Admin.as_str())
+                .map(|(_, n)| count(*n))
+                .sum(),
+            per_server: per_server.into_iter().map(|(k, n)| (k, count(n))).collect(),
+            per_group: per_group.into_iter().map(|(k, n)| (k, count(n))).collect(),
+        })
+    }
+}
+
+/// The only unique key a user write can break is the case-folded name.
+fn name_taken(err: sea_orm::DbErr) -> Error {
+    match db_err(err) {
+        Error::Conflict(_) => Error::Conflict("username already exists".into()),
+        other => other,
+    }
+}
+
+/// Takes the admin guard's row lock: every transaction that might remove an admin takes it
+/// first, so they run one after another and each counts the admins the previous one left.
+/// As the transaction's first statement it is a write, so SQLite takes its write lock here
+/// (waiting on busy_timeout) instead of failing to upgrade a read snapshot later.
+async fn lock_admin_guard(txn: &impl ConnectionTrait) -> Result<()> {
+    meta::Entity::update_many()
+        .col_expr(meta::Column::Value, Expr::col(meta::Column::Value).into())
+        .filter(meta::Column::Key.eq(meta::ADMIN_GUARD))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+async fn ensure_another_admin(txn: &impl ConnectionTrait) -> Result<()> {
+    let admins = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .limit(2)
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    if admins.len() < 2 {
+        return Err(Error::last_admin());
+    }
+    Ok(())
+}
+
+async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<User>> {
+    let query = match key {
+        UserKey::Id(id) => user::Entity::find_by_id(id.0),
+        UserKey::Name(name) => {
+            user::Entity::find().filter(user::Column::UsernameKey.eq(Username::key_of(name)))
+        }
+    };
+    let Some(row) = query.one(db).await.map_err(db_err)? else {
+        return Ok(None);
+    };
+    let servers = user_server::Entity::find()
+        .filter(user_server::Column::UserId.eq(row.id))
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|g| g.server)
+        .collect();
+    let groups = user_group::Entity::find()
+        .filter(user_group::Column::UserId.eq(row.id))
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|g| g.group_id)
+        .collect();
+    to_user(row, servers, groups).map(Some)
+}
+
+/// Replaces the server and/or group grants of a user; `None` keeps a set as it is.
+async fn replace_grants(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    servers: Option<&BTreeSet<String>>,
+    groups: Option<&BTreeSet<String>>,
+) -> Result<()> {
+    if let Some(servers) = servers {
+        user_server::Entity::delete_many()
+            .filter(user_server::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await
+            .map_err(db_err)?;
+        if !servers.is_empty() {
+            user_server::Entity::insert_many(servers.iter().map(|server| {
+                user_server::ActiveModel {
+                    user_id: Set(user_id),
+                    server: Set(server.clone()),
+                }
+            }))
+            .exec(txn)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    if let Some(groups) = groups {
+        user_group::Entity::delete_many()
+            .filter(user_group::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await
+            .map_err(db_err)?;
+        if !groups.is_empty() {
+            user_group::Entity::insert_many(groups.iter().map(|group| user_group::ActiveModel {
+                user_id: Set(user_id),
+                group_id: Set(group.clone()),
+            }))
+            .exec(txn)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+fn to_user(row: user::Model, servers: BTreeSet<String>, groups: BTreeSet<String>) -> Result<User> {
+    let corrupt = |what: &str| Error::Internal(format!("stored user {} has a bad {what}", row.id));
+    Ok(User {
+        id: UserId(row.id),
+        username: Username::parse(&row.username).map_err(|_| corrupt("username"))?,
+        role: row.role.parse().map_err(|_| corrupt("role"))?,
+        password_hash: row.password_hash,
+        servers,
+        groups,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}

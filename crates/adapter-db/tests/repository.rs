@@ -1,0 +1,387 @@
+//! The storage ports against real databases: SQLite always, PostgreSQL and MySQL when
+//! `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL` are set.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use roster_db::testing::fresh;
+use roster_db::{Backend, Store};
+use roster_domain::ports::{LoginThrottle, SessionStore, UserRepository};
+use roster_domain::{Error, NewUser, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+
+/// Runs `test` on a migrated, empty store of `backend`, or skips an unconfigured server.
+async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(db) = fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    test(store.clone()).await;
+    store.close().await.expect("close");
+}
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { run(Backend::Sqlite, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { run(Backend::Postgres, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() { run(Backend::MySql, super::$name).await }
+        }
+    )*};
+}
+
+on_every_backend!(
+    inserted_users_are_found_by_id_and_by_name_in_any_case,
+    names_are_unique_case_insensitively,
+    list_is_ordered_by_name_with_grants,
+    update_changes_fields_replaces_grants_and_can_revoke_sessions,
+    update_reports_unknown_users_and_taken_names,
+    the_last_admin_can_be_neither_demoted_nor_deleted,
+    delete_removes_grants_and_sessions,
+    stats_are_aggregated_per_role_server_and_group,
+    sessions_resolve_until_they_expire_or_are_revoked,
+    login_failures_count_within_a_window_and_clear,
+    concurrent_demotions_never_leave_zero_admins,
+    concurrent_inserts_of_one_name_succeed_once,
+);
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn new_user(name: &str, role: Role, servers: &[&str], groups: &[&str]) -> NewUser {
+    NewUser {
+        id: UserId::new(),
+        username: Username::parse(name).unwrap(),
+        password_hash: format!("$argon2id$fake${name}"),
+        role,
+        servers: set(servers),
+        groups: set(groups),
+        now: now(),
+    }
+}
+
+async fn add(store: &Store, name: &str, role: Role) -> User {
+    store.insert(new_user(name, role, &[], &[])).await.unwrap()
+}
+
+async fn inserted_users_are_found_by_id_and_by_name_in_any_case(store: Store) {
+    let created = store
+        .insert(new_user("Alice", Role::User, &["fs", "web"], &["g1"]))
+        .await
+        .unwrap();
+    let by_id = store.find(&UserKey::Id(created.id)).await.unwrap().unwrap();
+    assert_eq!(by_id, created);
+    let by_name = store.find(&UserKey::Name(" aLiCe ".into())).await.unwrap();
+    assert_eq!(by_name, Some(created));
+    assert_eq!(
+        store.find(&UserKey::Name("bob".into())).await.unwrap(),
+        None
+    );
+    assert_eq!(store.find(&UserKey::Id(UserId::new())).await.unwrap(), None);
+}
+
+async fn names_are_unique_case_insensitively(store: Store) {
+    add(&store, "Carol", Role::User).await;
+    let err = store
+        .insert(new_user("CAROL", Role::Admin, &["x"], &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::Conflict("username already exists".into()));
+    assert_eq!(store.list().await.unwrap().len(), 1);
+}
+
+async fn list_is_ordered_by_name_with_grants(store: Store) {
+    store
+        .insert(new_user("bob", Role::User, &["b"], &[]))
+        .await
+        .unwrap();
+    store
+        .insert(new_user("Alice", Role::Admin, &[], &["g"]))
+        .await
+        .unwrap();
+    let users = store.list().await.unwrap();
+    let names: Vec<_> = users.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["Alice", "bob"]);
+    assert_eq!(users[0].groups, set(&["g"]));
+    assert_eq!(users[1].servers, set(&["b"]));
+}
+
+async fn update_changes_fields_replaces_grants_and_can_revoke_sessions(store: Store) {
+    add(&store, "root", Role::Admin).await;
+    let dave = store
+        .insert(new_user("dave", Role::User, &["a", "b"], &["g1"]))
+        .await
+        .unwrap();
+    let token = TokenHash([7; 32]);
+    store
+        .create(&token, dave.id, now(), now() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+
+    let later = now() + chrono::Duration::seconds(5);
+    let patch = UserPatch {
+        username: Some(Username::parse("David").unwrap()),
+        role: Some(Role::Admin),
+        servers: Some(set(&["c"])),
+        ..UserPatch::default()
+    };
+    let updated = store.update(dave.id, patch, false, later).await.unwrap();
+    assert_eq!(updated.username.as_str(), "David");
+    assert_eq!(updated.role, Role::Admin);
+    assert_eq!(updated.servers, set(&["c"]));
+    assert_eq!(updated.groups, set(&["g1"]), "an absent set is kept");
+    assert_eq!(updated.password_hash, dave.password_hash);
+    assert_eq!(
+        (updated.created_at, updated.updated_at),
+        (dave.created_at, later)
+    );
+    assert!(store.principal(&token, now()).await.unwrap().is_some());
+
+    let patch = UserPatch {
+        password_hash: Some("new-hash".into()),
+        groups: Some(BTreeSet::new()),
+        ..UserPatch::default()
+    };
+    let updated = store.update(dave.id, patch, true, later).await.unwrap();
+    assert_eq!(updated.password_hash, "new-hash");
+    assert!(updated.groups.is_empty());
+    assert_eq!(store.principal(&token, now()).await.unwrap(), None);
+    assert_eq!(
+        store.find(&UserKey::Id(dave.id)).await.unwrap(),
+        Some(updated)
+    );
+}
+
+async fn update_reports_unknown_users_and_taken_names(store: Store) {
+    add(&store, "erin", Role::User).await;
+    let frank = add(&store, "frank", Role::User).await;
+    let rename = UserPatch {
+        username: Some(Username::parse("ERIN").unwrap()),
+        ..UserPatch::default()
+    };
+    let err = store
+        .update(frank.id, rename.clone(), false, now())
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::Conflict("username already exists".into()));
+    let err = store
+        .update(UserId::new(), rename, false, now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)));
+    assert_eq!(
+        store.find(&UserKey::Id(frank.id)).await.unwrap(),
+        Some(frank)
+    );
+}
+
+async fn the_last_admin_can_be_neither_demoted_nor_deleted(store: Store) {
+    let admin = add(&store, "admin", Role::Admin).await;
+    add(&store, "user", Role::User).await;
+    let demote = UserPatch {
+        role: Some(Role::User),
+        ..UserPatch::default()
+    };
+    let err = store
+        .update(admin.id, demote.clone(), true, now())
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::last_admin());
+    assert_eq!(
+        store.delete(admin.id).await.unwrap_err(),
+        Error::last_admin()
+    );
+    assert_eq!(
+        store.find(&UserKey::Id(admin.id)).await.unwrap(),
+        Some(admin.clone())
+    );
+
+    let second = add(&store, "second", Role::Admin).await;
+    store.update(admin.id, demote, true, now()).await.unwrap();
+    assert_eq!(
+        store.delete(second.id).await.unwrap_err(),
+        Error::last_admin()
+    );
+    assert_eq!(store.stats().await.unwrap().admins, 1);
+}
+
+async fn delete_removes_grants_and_sessions(store: Store) {
+    add(&store, "admin", Role::Admin).await;
+    let gone = store
+        .insert(new_user("gone", Role::User, &["s"], &["g"]))
+        .await
+        .unwrap();
+    let token = TokenHash([9; 32]);
+    store
+        .create(&token, gone.id, now(), now() + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    store.delete(gone.id).await.unwrap();
+    assert_eq!(store.find(&UserKey::Id(gone.id)).await.unwrap(), None);
+    assert_eq!(store.principal(&token, now()).await.unwrap(), None);
+    let stats = store.stats().await.unwrap();
+    assert!(stats.per_server.is_empty() && stats.per_group.is_empty());
+    assert!(matches!(
+        store.delete(gone.id).await,
+        Err(Error::NotFound(_))
+    ));
+    // The name is free again.
+    add(&store, "gone", Role::User).await;
+}
+
+async fn stats_are_aggregated_per_role_server_and_group(store: Store) {
+    store
+        .insert(new_user("a", Role::Admin, &["s1", "s2"], &["g1"]))
+        .await
+        .unwrap();
+    store
+        .insert(new_user("b", Role::User, &["s1"], &["g1", "g2"]))
+        .await
+        .unwrap();
+    store
+        .insert(new_user("c", Role::ViewOnly, &[], &[]))
+        .await
+        .unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.total, stats.admins), (3, 1));
+    assert_eq!(
+        stats.per_server.into_iter().collect::<Vec<_>>(),
+        [("s1".to_string(), 2), ("s2".to_string(), 1)]
+    );
+    assert_eq!(
+        stats.per_group.into_iter().collect::<Vec<_>>(),
+        [("g1".to_string(), 2), ("g2".to_string(), 1)]
+    );
+}
+
+async fn sessions_resolve_until_they_expire_or_are_revoked(store: Store) {
+    let user = add(&store, "sam", Role::ViewOnly).await;
+    let (live, short, other) = (TokenHash([1; 32]), TokenHash([2; 32]), TokenHash([3; 32]));
+    let t = now();
+    store
+        .create(&live, user.id, t, t + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    store
+        .create(&short, user.id, t, t + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    let principal = store.principal(&live, t).await.unwrap().unwrap();
+    assert_eq!((principal.id, principal.role), (user.id, Role::ViewOnly));
+    assert_eq!(principal.username.as_str(), "sam");
+    assert!(store.principal(&short, t).await.unwrap().is_some());
+    let later = t + chrono::Duration::seconds(2);
+    assert_eq!(store.principal(&short, later).await.unwrap(), None);
+    assert_eq!(store.principal(&other, t).await.unwrap(), None);
+    assert_eq!(store.purge_expired(later).await.unwrap(), 1);
+    store.revoke(&live).await.unwrap();
+    store.revoke(&live).await.unwrap();
+    assert_eq!(store.principal(&live, t).await.unwrap(), None);
+}
+
+async fn login_failures_count_within_a_window_and_clear(store: Store) {
+    let window = Duration::from_secs(60);
+    let t = now();
+    assert_eq!(store.current("user:x").await.unwrap(), None);
+    store.record_failure("user:x", t, window).await.unwrap();
+    let second = store
+        .record_failure("user:x", t + chrono::Duration::seconds(10), window)
+        .await
+        .unwrap();
+    assert_eq!((second.failures, second.started_at), (2, t));
+    assert_eq!(store.current("user:x").await.unwrap(), Some(second));
+    let fresh = store
+        .record_failure("user:x", t + chrono::Duration::seconds(61), window)
+        .await
+        .unwrap();
+    assert_eq!(fresh.failures, 1);
+    assert_eq!(fresh.started_at, t + chrono::Duration::seconds(61));
+    store
+        .record_failure("addr:1.2.3.4", t, window)
+        .await
+        .unwrap();
+    store.clear("user:x").await.unwrap();
+    assert_eq!(store.current("user:x").await.unwrap(), None);
+    assert_eq!(
+        store
+            .current("addr:1.2.3.4")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        1
+    );
+}
+
+async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
+    for round in 0..5 {
+        let a = add(&store, &format!("a{round}"), Role::Admin).await;
+        let b = add(&store, &format!("b{round}"), Role::Admin).await;
+        // Earlier rounds left one admin each time; demote it so only a and b remain.
+        for user in store.list().await.unwrap() {
+            if user.role.is_admin() && user.id != a.id && user.id != b.id {
+                let demote = UserPatch {
+                    role: Some(Role::User),
+                    ..UserPatch::default()
+                };
+                store.update(user.id, demote, true, now()).await.unwrap();
+            }
+        }
+        let store = Arc::new(store.clone());
+        let demote = |id: UserId| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let patch = UserPatch {
+                    role: Some(Role::User),
+                    ..UserPatch::default()
+                };
+                store.update(id, patch, true, now()).await
+            })
+        };
+        let (ra, rb) = tokio::join!(demote(a.id), demote(b.id));
+        let outcomes = [ra.unwrap(), rb.unwrap()];
+        let refused = outcomes
+            .iter()
+            .filter(|r| r.as_ref().err() == Some(&Error::last_admin()))
+            .count();
+        assert_eq!(refused, 1, "round {round}: {outcomes:?}");
+        assert_eq!(store.stats().await.unwrap().admins, 1, "round {round}");
+    }
+}
+
+async fn concurrent_inserts_of_one_name_succeed_once(store: Store) {
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            let name = if i % 2 == 0 { "Racer" } else { "racer" };
+            tokio::spawn(async move { store.insert(new_user(name, Role::User, &["s"], &[])).await })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(Error::Conflict(_)) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(store.stats().await.unwrap().per_server.get("s"), Some(&1));
+}
