@@ -215,7 +215,7 @@ fn name_taken(err: sea_orm::DbErr) -> Error {
 /// (waiting on busy_timeout) instead of failing to upgrade a read snapshot later.
 async fn lock_admin_guard(txn: &impl ConnectionTrait) -> Result<()> {
     meta::Entity::update_many()
-        .col_expr(meta::Column::Value, Expr::col(meta::Column::Value).into())
+        .col_expr(meta::Column::Value, Expr::col(meta::Column::Value))
         .filter(meta::Column::Key.eq(meta::ADMIN_GUARD))
         .exec(txn)
         .await

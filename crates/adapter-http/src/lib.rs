@@ -1,1 +1,19 @@
+//! Roster over HTTP: the MCPHub users API and the operational routes, with one OpenAPI
+//! document for all of them.
+//!
+//! Handlers only translate: they decode a request, call a use-case of [`roster_app`], and
+//! encode the outcome in the dialect's format. Every error, including those poem raises
+//! before a handler runs (bad JSON, a missing token, an unknown route), leaves in the
+//! dialect's error body.
 
+mod auth;
+mod body;
+mod docs;
+mod error;
+mod limit;
+mod mcphub;
+mod ops;
+mod state;
+
+pub use docs::openapi_json;
+pub use state::{AppState, Mounts, ReadyCheck, routes};

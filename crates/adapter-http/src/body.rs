@@ -1,0 +1,65 @@
+//! JSON request bodies decoded by serde, so that a refusal names the field and the problem
+//! (`groups: invalid type: string "g", expected a sequence`), while the OpenAPI document
+//! still shows the poem-openapi schema of the same type.
+
+use poem::http::StatusCode;
+use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use serde::de::DeserializeOwned;
+
+/// A JSON body of `T`. `T` derives both `poem_openapi::Object` and `serde::Deserialize`
+/// with the same field names.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn check_content_type(content_type: &str) -> bool {
+        let essence = content_type.split(';').next().unwrap_or_default();
+        let essence = essence.trim().to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let data = Vec::<u8>::from_request(request, body).await?;
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return Err(invalid("a JSON body is required".into()));
+        }
+        let mut decoder = serde_json::Deserializer::from_slice(&data);
+        serde_path_to_error::deserialize(&mut decoder)
+            .map(Self)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let inner = err.into_inner();
+                invalid(if path == "." {
+                    inner.to_string()
+                } else {
+                    format!("{path}: {inner}")
+                })
+            })
+    }
+}
+
+fn invalid(reason: String) -> poem::Error {
+    poem::Error::from_string(
+        format!("invalid request body: {reason}"),
+        StatusCode::BAD_REQUEST,
+    )
+}
+
+poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);

@@ -1,0 +1,130 @@
+//! Mapping domain errors and poem's own errors to statuses and dialect bodies.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use roster_domain::Error;
+
+/// How a dialect shapes an error body.
+pub(crate) trait ErrorBody: ToJSON + Send + Sync + Sized + 'static {
+    fn new(status: StatusCode, message: String) -> Self;
+}
+
+pub(crate) fn status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// What the caller is told; an internal error's details stay in the log.
+pub(crate) fn public_message(err: &Error) -> String {
+    match err {
+        Error::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            "internal server error".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Renders an error that poem or poem-openapi raised before or around a handler (bad JSON,
+/// missing credentials, unknown route, oversized body) in the dialect's body. Errors that
+/// already carry a dialect response pass through.
+pub(crate) fn render<B: ErrorBody>(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let message = match status {
+        StatusCode::UNAUTHORIZED => {
+            "authentication required: send Authorization: Bearer <token>".to_owned()
+        }
+        StatusCode::NOT_FOUND => "no such route".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "request body too large".to_owned(),
+        s if s.is_server_error() => {
+            tracing::error!(error = %err, "unhandled error");
+            "internal server error".to_owned()
+        }
+        _ => err.to_string(),
+    };
+    Json(B::new(status, message))
+        .with_status(status)
+        .into_response()
+}
+
+/// Declares a dialect's error response: one variant per status a handler can return,
+/// documented in the OpenAPI document, built from a domain error.
+macro_rules! dialect_error {
+    ($name:ident, $body:ty) => {
+        #[derive(poem_openapi::ApiResponse, Debug)]
+        #[oai(bad_request_handler = "bad_request")]
+        pub(crate) enum $name {
+            /// The input is malformed or breaks a rule.
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$body>),
+            /// No valid token, or wrong credentials.
+            #[oai(status = 401)]
+            Unauthorized(poem_openapi::payload::Json<$body>),
+            /// The caller's role does not allow this.
+            #[oai(status = 403)]
+            Forbidden(poem_openapi::payload::Json<$body>),
+            /// No such user.
+            #[oai(status = 404)]
+            NotFound(poem_openapi::payload::Json<$body>),
+            /// The name is taken, or the change would leave no admin.
+            #[oai(status = 409)]
+            Conflict(poem_openapi::payload::Json<$body>),
+            /// Too many failed logins; retry after the given seconds.
+            #[oai(status = 429)]
+            TooManyRequests(
+                poem_openapi::payload::Json<$body>,
+                #[oai(header = "Retry-After")] u64,
+            ),
+            /// An internal fault.
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$body>),
+            /// The database cannot be reached; retry later.
+            #[oai(status = 503)]
+            Unavailable(poem_openapi::payload::Json<$body>),
+        }
+
+        fn bad_request(err: poem::Error) -> $name {
+            let body = <$body as $crate::error::ErrorBody>::new(err.status(), err.to_string());
+            $name::BadRequest(poem_openapi::payload::Json(body))
+        }
+
+        impl From<roster_domain::Error> for $name {
+            fn from(err: roster_domain::Error) -> Self {
+                use roster_domain::Error as E;
+                let status = $crate::error::status_of(&err);
+                let body = poem_openapi::payload::Json(<$body as $crate::error::ErrorBody>::new(
+                    status,
+                    $crate::error::public_message(&err),
+                ));
+                match err {
+                    E::Invalid(_) => Self::BadRequest(body),
+                    E::Unauthenticated(_) => Self::Unauthorized(body),
+                    E::Forbidden(_) => Self::Forbidden(body),
+                    E::NotFound(_) => Self::NotFound(body),
+                    E::Conflict(_) => Self::Conflict(body),
+                    E::Throttled { retry_after } => {
+                        Self::TooManyRequests(body, retry_after.as_secs().max(1))
+                    }
+                    E::Unavailable(_) => Self::Unavailable(body),
+                    E::Internal(_) => Self::Internal(body),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use dialect_error;

@@ -1,0 +1,217 @@
+//! The MCPHub users API: users addressed by name, `{success, data | message}` envelopes,
+//! admin-only management.
+
+mod types;
+
+use poem::web::{Data, RemoteAddr};
+use poem::{Endpoint, EndpointExt};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
+use roster_app::policy::require_admin;
+use roster_app::{CreateUser, UpdateUser};
+use roster_domain::{Error, Principal, Role, UserKey};
+
+use crate::AppState;
+use crate::auth::McpAuth;
+use crate::body::JsonBody;
+use crate::error::{dialect_error, render};
+use crate::limit::limit_body;
+use types::{
+    CreateUserBody, Envelope, LoginBody, LoginView, Message, StatsView, UpdateUserBody, UserView,
+};
+
+dialect_error!(McpError, Message);
+
+type McpResult<T> = Result<T, McpError>;
+
+#[derive(Tags)]
+enum Tag {
+    /// MCPHub users API: manage users by name (admins only).
+    #[oai(rename = "MCPHub users")]
+    McpHubUsers,
+    /// MCPHub login.
+    #[oai(rename = "MCPHub auth")]
+    McpHubAuth,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The user was created.
+    #[oai(status = 201)]
+    User(Json<Envelope<UserView>>),
+}
+
+pub(crate) struct McpHubApi;
+
+pub(crate) fn service(prefix: &str) -> OpenApiService<McpHubApi, ()> {
+    OpenApiService::new(McpHubApi, "Roster", env!("CARGO_PKG_VERSION")).url_prefix(prefix)
+}
+
+pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
+    service(prefix)
+        .around(limit_body)
+        .catch_all_error(|err| async move { render::<Message>(err) })
+}
+
+async fn admin(state: &AppState, auth: &McpAuth) -> McpResult<Principal> {
+    let actor = state.roster.auth().authenticate(auth.token()).await?;
+    require_admin(&actor)?;
+    Ok(actor)
+}
+
+/// `isAdmin` is an alias of `role`; when both are sent they must agree.
+fn role_of(role: Option<types::RoleName>, is_admin: Option<bool>) -> McpResult<Option<Role>> {
+    let role = role.map(Role::from);
+    match (role, is_admin) {
+        (Some(role), Some(is_admin)) if role.is_admin() != is_admin => {
+            Err(Error::Invalid("role and isAdmin disagree; send one of them".into()).into())
+        }
+        (Some(role), _) => Ok(Some(role)),
+        (None, Some(true)) => Ok(Some(Role::Admin)),
+        (None, Some(false)) => Ok(Some(Role::User)),
+        (None, None) => Ok(None),
+    }
+}
+
+#[OpenApi]
+impl McpHubApi {
+    /// List every user.
+    #[oai(path = "/users", method = "get", tag = "Tag::McpHubUsers")]
+    async fn list(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+    ) -> McpResult<Json<Envelope<Vec<UserView>>>> {
+        let actor = admin(&state, &auth).await?;
+        let users = state.roster.users().list(&actor).await?;
+        Ok(Json(Envelope::ok(
+            users.into_iter().map(UserView::from).collect::<Vec<_>>(),
+        )))
+    }
+
+    /// Get one user by name.
+    #[oai(path = "/users/:username", method = "get", tag = "Tag::McpHubUsers")]
+    async fn get(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+        username: Path<String>,
+    ) -> McpResult<Json<Envelope<UserView>>> {
+        let actor = admin(&state, &auth).await?;
+        let user = state
+            .roster
+            .users()
+            .get(&actor, &UserKey::Name(username.0))
+            .await?;
+        Ok(Json(Envelope::ok(user)))
+    }
+
+    /// Create a user.
+    #[oai(path = "/users", method = "post", tag = "Tag::McpHubUsers")]
+    async fn create(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<CreateUserBody>,
+    ) -> McpResult<Created> {
+        let actor = admin(&state, &auth).await?;
+        let input = CreateUser {
+            role: role_of(body.role, body.is_admin)?,
+            username: body.username,
+            password: body.password,
+            servers: body.servers,
+            groups: body.groups,
+        };
+        let user = state.roster.users().create(&actor, input).await?;
+        Ok(Created::User(Json(Envelope::ok(user))))
+    }
+
+    /// Change a user's password, role, servers or groups.
+    #[oai(path = "/users/:username", method = "put", tag = "Tag::McpHubUsers")]
+    async fn update(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+        username: Path<String>,
+        JsonBody(body): JsonBody<UpdateUserBody>,
+    ) -> McpResult<Json<Envelope<UserView>>> {
+        let actor = admin(&state, &auth).await?;
+        let password = match (body.password, body.new_password) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error::Invalid(
+                    "password and newPassword disagree; send one of them".into(),
+                )
+                .into());
+            }
+            (a, b) => a.or(b),
+        };
+        let input = UpdateUser {
+            username: None,
+            password,
+            role: role_of(body.role, body.is_admin)?,
+            servers: body.servers,
+            groups: body.groups,
+        };
+        let user = state
+            .roster
+            .users()
+            .update(&actor, &UserKey::Name(username.0), input)
+            .await?;
+        Ok(Json(Envelope::ok(user)))
+    }
+
+    /// Delete a user (not yourself, not the last admin).
+    #[oai(path = "/users/:username", method = "delete", tag = "Tag::McpHubUsers")]
+    async fn delete(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+        username: Path<String>,
+    ) -> McpResult<Json<Message>> {
+        let actor = admin(&state, &auth).await?;
+        state
+            .roster
+            .users()
+            .delete(&actor, &UserKey::Name(username.0))
+            .await?;
+        Ok(Json(Message {
+            success: true,
+            message: "User deleted successfully".into(),
+        }))
+    }
+
+    /// Counts of users, admins, and users per server and per group.
+    #[oai(path = "/users-stats", method = "get", tag = "Tag::McpHubUsers")]
+    async fn stats(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+    ) -> McpResult<Json<Envelope<StatsView>>> {
+        let actor = admin(&state, &auth).await?;
+        let stats = state.roster.users().stats(&actor).await?;
+        Ok(Json(Envelope::ok(stats)))
+    }
+
+    /// Log in with a username and password; the token works in both dialects.
+    #[oai(path = "/auth/login", method = "post", tag = "Tag::McpHubAuth")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        JsonBody(body): JsonBody<LoginBody>,
+    ) -> McpResult<Json<LoginView>> {
+        let client = crate::auth::client_ip(remote);
+        let outcome = state
+            .roster
+            .auth()
+            .login(&body.username, &body.password, client.as_deref())
+            .await?;
+        Ok(Json(LoginView {
+            success: true,
+            message: "Login successful".into(),
+            token: outcome.token.expose().to_owned(),
+            user: outcome.user.into(),
+        }))
+    }
+}

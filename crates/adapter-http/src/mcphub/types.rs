@@ -1,0 +1,177 @@
+//! The MCPHub dialect's bodies, with the field names of its users document.
+
+use std::collections::BTreeMap;
+
+use poem::http::StatusCode;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{Enum, Object};
+use roster_domain::{Role, User, UserStats};
+use serde::Deserialize;
+
+use crate::error::ErrorBody;
+
+/// A role name.
+#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename = "McpRole", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RoleName {
+    Admin,
+    User,
+    ViewOnly,
+}
+
+impl From<RoleName> for Role {
+    fn from(role: RoleName) -> Self {
+        match role {
+            RoleName::Admin => Role::Admin,
+            RoleName::User => Role::User,
+            RoleName::ViewOnly => Role::ViewOnly,
+        }
+    }
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => RoleName::Admin,
+            Role::User => RoleName::User,
+            Role::ViewOnly => RoleName::ViewOnly,
+        }
+    }
+}
+
+/// A user as MCPHub shows one. `isAdmin` is there for MCPHub's web frontend.
+#[derive(Object, Debug)]
+#[oai(rename = "McpUser", rename_all = "camelCase")]
+pub(crate) struct UserView {
+    pub username: String,
+    pub role: RoleName,
+    pub is_admin: bool,
+    /// Servers the user may access.
+    pub servers: Vec<String>,
+    /// Groups the user belongs to.
+    pub groups: Vec<String>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        Self {
+            username: user.username.to_string(),
+            role: user.role.into(),
+            is_admin: user.role.is_admin(),
+            servers: user.servers.into_iter().collect(),
+            groups: user.groups.into_iter().collect(),
+        }
+    }
+}
+
+/// `{"success": true, "data": …}`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct Envelope<T: ParseFromJSON + ToJSON> {
+    pub success: bool,
+    pub data: T,
+}
+
+impl<T: ParseFromJSON + ToJSON> Envelope<T> {
+    pub fn ok(data: impl Into<T>) -> Self {
+        Self {
+            success: true,
+            data: data.into(),
+        }
+    }
+}
+
+/// `{"success": …, "message": …}`: every failure, and successes that carry no data.
+#[derive(Object, Debug)]
+#[oai(rename = "McpMessage")]
+pub(crate) struct Message {
+    pub success: bool,
+    pub message: String,
+}
+
+impl ErrorBody for Message {
+    fn new(_status: StatusCode, message: String) -> Self {
+        Self {
+            success: false,
+            message,
+        }
+    }
+}
+
+/// A new user. `isAdmin` is accepted in place of `role`.
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "McpCreateUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateUserBody {
+    pub username: String,
+    /// At least 6 characters.
+    pub password: String,
+    /// Defaults to `user`.
+    pub role: Option<RoleName>,
+    pub is_admin: Option<bool>,
+    #[oai(default)]
+    #[serde(default)]
+    pub servers: Vec<String>,
+    #[oai(default)]
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A change to a user; absent fields stay. `newPassword` and `isAdmin` are accepted in
+/// place of `password` and `role`.
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "McpUpdateUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateUserBody {
+    pub password: Option<String>,
+    pub new_password: Option<String>,
+    pub role: Option<RoleName>,
+    pub is_admin: Option<bool>,
+    pub servers: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+}
+
+/// Directory-wide counts.
+#[derive(Object, Debug)]
+#[oai(rename = "McpUserStats", rename_all = "camelCase")]
+pub(crate) struct StatsView {
+    pub total_users: u64,
+    pub admin_users: u64,
+    /// `totalUsers - adminUsers`.
+    pub regular_users: u64,
+    /// Server name → number of users granted it.
+    pub users_per_server: BTreeMap<String, u64>,
+    /// Group id → number of members.
+    pub users_per_group: BTreeMap<String, u64>,
+}
+
+impl From<UserStats> for StatsView {
+    fn from(stats: UserStats) -> Self {
+        Self {
+            total_users: stats.total,
+            admin_users: stats.admins,
+            regular_users: stats.total - stats.admins,
+            users_per_server: stats.per_server,
+            users_per_group: stats.per_group,
+        }
+    }
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "McpLogin")]
+pub(crate) struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+/// A successful login, shaped as MCPHub answers it.
+#[derive(Object, Debug)]
+#[oai(rename = "McpLoginResult")]
+pub(crate) struct LoginView {
+    pub success: bool,
+    pub message: String,
+    /// Send it as `Authorization: Bearer <token>` or `x-auth-token: <token>`.
+    pub token: String,
+    pub user: UserView,
+}

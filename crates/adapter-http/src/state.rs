@@ -1,0 +1,44 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt, Route};
+use roster_app::Roster;
+
+use crate::{docs, mcphub, ops};
+
+/// Whether the service's dependencies answer; `/readyz` reports it.
+pub type ReadyCheck = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub roster: Roster,
+    pub ready: ReadyCheck,
+}
+
+/// Where each dialect is mounted; `None` leaves a dialect out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mounts {
+    pub mcphub: Option<String>,
+}
+
+impl Default for Mounts {
+    fn default() -> Self {
+        Self {
+            mcphub: Some("/api".into()),
+        }
+    }
+}
+
+/// Every route of the service.
+pub fn routes(state: AppState, mounts: &Mounts) -> impl Endpoint + 'static {
+    let mut route = Route::new()
+        .nest("/", ops::routes())
+        .at("/openapi.json", docs::spec_endpoint(mounts))
+        .at("/docs", docs::swagger_endpoint(mounts));
+    if let Some(prefix) = &mounts.mcphub {
+        route = route.nest(prefix, mcphub::routes(prefix));
+    }
+    route.data(state)
+}

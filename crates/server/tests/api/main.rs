@@ -1,0 +1,8 @@
+//! HTTP-level tests: a real server on a free port, on SQLite and, when configured, on
+//! PostgreSQL and MySQL. One test binary, as in zero2prod, so it links once.
+
+mod helpers;
+mod mcphub_auth;
+mod mcphub_errors;
+mod mcphub_users;
+mod ops;
