@@ -1,4 +1,6 @@
-use roster_domain::Error;
+use std::future::Future;
+
+use roster_domain::{Error, Result};
 use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
@@ -8,12 +10,48 @@ pub(crate) fn db_err(err: DbErr) -> Error {
     if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
         return Error::Conflict("already exists".into());
     }
+    if is_transaction_conflict(&err) {
+        return Error::Unavailable(TRANSACTION_CONFLICT.into());
+    }
     if is_connection_fault(&err) {
         tracing::warn!(error = %err, "database unavailable");
         return Error::Unavailable("the database cannot be reached".into());
     }
     tracing::error!(error = %err, "database error");
     Error::Internal("database error".into())
+}
+
+/// The reason of an [`Error::Unavailable`] for a transaction the database aborted to break a
+/// deadlock or a serialization conflict; [`retrying`] runs such a transaction again.
+const TRANSACTION_CONFLICT: &str = "concurrent changes collided; please retry";
+
+/// Runs a transaction, again (a few times) when the database aborted it as a deadlock
+/// victim, as InnoDB does under concurrent upserts. Other outcomes return as they are.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(Error::Unavailable(reason)) if reason == TRANSACTION_CONFLICT && tries < 8 => {
+                tries += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// SQLSTATE 40001 (serialization failure; MySQL's deadlock) or 40P01 (PostgreSQL's deadlock).
+fn is_transaction_conflict(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "40001" || code == "40P01"),
+        _ => false,
+    }
 }
 
 fn is_connection_fault(err: &DbErr) -> bool {

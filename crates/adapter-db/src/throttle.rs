@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::{FailureWindow, LoginThrottle};
 use roster_domain::{Error, Result};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
 use crate::entities::login_failure;
@@ -26,42 +27,29 @@ impl LoginThrottle for Store {
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<FailureWindow> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let existing = login_failure::Entity::find_by_id(key.to_owned())
-            .one(&txn)
-            .await
-            .map_err(db_err)?;
-        let next = match existing {
-            Some(row) if row.started_at + window > now => login_failure::Model {
-                failures: row.failures.saturating_add(1),
-                ..row
-            },
-            _ => login_failure::Model {
-                key: key.to_owned(),
-                failures: 1,
-                started_at: now,
-            },
-        };
-        let active = login_failure::ActiveModel {
-            key: Set(next.key.clone()),
-            failures: Set(next.failures),
-            started_at: Set(next.started_at),
-        };
-        if next.failures == 1 {
-            login_failure::Entity::delete_by_id(key.to_owned())
-                .exec(&txn)
+        // Single statements, no transaction: concurrent failures then only ever wait on one
+        // row lock, where a read-then-write transaction deadlocks on InnoDB and fails to
+        // upgrade on SQLite.
+        if self.count_failure(key, now, window).await? == 0 {
+            let first = login_failure::ActiveModel {
+                key: Set(key.to_owned()),
+                failures: Set(0),
+                started_at: Set(now),
+            };
+            match login_failure::Entity::insert(first)
+                .exec_without_returning(&self.db)
                 .await
-                .map_err(db_err)?;
-            match active.insert(&txn).await.map_err(db_err) {
-                // A concurrent failure started the window first; one count more or less is fine.
+                .map_err(db_err)
+            {
+                // Either way the row exists now; a concurrent first failure made it.
                 Ok(_) | Err(Error::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
-        } else {
-            active.update(&txn).await.map_err(db_err)?;
+            self.count_failure(key, now, window).await?;
         }
-        txn.commit().await.map_err(db_err)?;
-        Ok(to_window(next))
+        self.current(key)
+            .await?
+            .ok_or_else(|| Error::Internal("failure counter vanished".into()))
     }
 
     async fn clear(&self, key: &str) -> Result<()> {
@@ -70,6 +58,36 @@ impl LoginThrottle for Store {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Adds one failure to `key`'s window, or restarts a window older than `window`;
+    /// returns how many rows it touched (0 when `key` has no row yet).
+    async fn count_failure(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<u64> {
+        let current = Expr::col(login_failure::Column::StartedAt).gt(now - window);
+        let done = login_failure::Entity::update_many()
+            .col_expr(
+                login_failure::Column::Failures,
+                Expr::case(
+                    current.clone(),
+                    Expr::col(login_failure::Column::Failures).add(1),
+                )
+                .finally(1)
+                .into(),
+            )
+            // MySQL assigns left to right, so this still sees the old `started_at`.
+            .col_expr(
+                login_failure::Column::StartedAt,
+                Expr::case(current, Expr::col(login_failure::Column::StartedAt))
+                    .finally(now)
+                    .into(),
+            )
+            .filter(login_failure::Column::Key.eq(key))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected)
     }
 }
 

@@ -15,36 +15,12 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{meta, session, user, user_group, user_server};
-use crate::error::db_err;
+use crate::error::{db_err, retrying};
 
 #[async_trait]
 impl UserRepository for Store {
     async fn insert(&self, new: NewUser) -> Result<User> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        user::ActiveModel {
-            id: Set(new.id.0),
-            username: Set(new.username.as_str().to_owned()),
-            username_key: Set(new.username.key()),
-            password_hash: Set(new.password_hash.clone()),
-            role: Set(new.role.as_str().to_owned()),
-            created_at: Set(new.now),
-            updated_at: Set(new.now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(name_taken)?;
-        replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(User {
-            id: new.id,
-            username: new.username,
-            password_hash: new.password_hash,
-            role: new.role,
-            servers: new.servers,
-            groups: new.groups,
-            created_at: new.now,
-            updated_at: new.now,
-        })
+        retrying(|| self.insert_once(&new)).await
     }
 
     async fn find(&self, key: &UserKey) -> Result<Option<User>> {
@@ -94,69 +70,11 @@ impl UserRepository for Store {
         revoke_sessions: bool,
         now: DateTime<Utc>,
     ) -> Result<User> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        lock_admin_guard(&txn).await?;
-        let current = find_user(&txn, &UserKey::Id(id))
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        let demotes_admin = current.role.is_admin() && patch.role.is_some_and(|r| !r.is_admin());
-        if demotes_admin {
-            ensure_another_admin(&txn).await?;
-        }
-        let mut row = user::ActiveModel {
-            id: Set(id.0),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        if let Some(name) = &patch.username {
-            row.username = Set(name.as_str().to_owned());
-            row.username_key = Set(name.key());
-        }
-        if let Some(hash) = &patch.password_hash {
-            row.password_hash = Set(hash.clone());
-        }
-        if let Some(role) = patch.role {
-            row.role = Set(role.as_str().to_owned());
-        }
-        row.update(&txn).await.map_err(name_taken)?;
-        replace_grants(&txn, id.0, patch.servers.as_ref(), patch.groups.as_ref()).await?;
-        if revoke_sessions {
-            session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-        }
-        let updated = find_user(&txn, &UserKey::Id(id))
-            .await?
-            .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(updated)
+        retrying(|| self.update_once(id, &patch, revoke_sessions, now)).await
     }
 
     async fn delete(&self, id: UserId) -> Result<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        lock_admin_guard(&txn).await?;
-        let target = user::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        if target.role == Role::Admin.as_str() {
-            ensure_another_admin(&txn).await?;
-        }
-        // Explicit rather than by cascade, so it does not hinge on SQLite's foreign_keys pragma.
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
-        user::Entity::delete_by_id(id.0)
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)
+        retrying(|| self.delete_once(id)).await
     }
 
     async fn stats(&self) -> Result<UserStats> {
@@ -198,6 +116,109 @@ impl UserRepository for Store {
             per_server: per_server.into_iter().map(|(k, n)| (k, count(n))).collect(),
             per_group: per_group.into_iter().map(|(k, n)| (k, count(n))).collect(),
         })
+    }
+}
+
+/// One attempt of each write, in its own transaction; see [`retrying`].
+impl Store {
+    async fn insert_once(&self, new: &NewUser) -> Result<User> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        user::ActiveModel {
+            id: Set(new.id.0),
+            username: Set(new.username.as_str().to_owned()),
+            username_key: Set(new.username.key()),
+            password_hash: Set(new.password_hash.clone()),
+            role: Set(new.role.as_str().to_owned()),
+            created_at: Set(new.now),
+            updated_at: Set(new.now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(name_taken)?;
+        replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(User {
+            id: new.id,
+            username: new.username.clone(),
+            password_hash: new.password_hash.clone(),
+            role: new.role,
+            servers: new.servers.clone(),
+            groups: new.groups.clone(),
+            created_at: new.now,
+            updated_at: new.now,
+        })
+    }
+
+    async fn update_once(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        revoke_sessions: bool,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        lock_admin_guard(&txn).await?;
+        let current = find_user(&txn, &UserKey::Id(id))
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
+        let demotes_admin = current.role.is_admin() && patch.role.is_some_and(|r| !r.is_admin());
+        if demotes_admin {
+            ensure_another_admin(&txn).await?;
+        }
+        let mut row = user::ActiveModel {
+            id: Set(id.0),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        if let Some(name) = &patch.username {
+            row.username = Set(name.as_str().to_owned());
+            row.username_key = Set(name.key());
+        }
+        if let Some(hash) = &patch.password_hash {
+            row.password_hash = Set(hash.clone());
+        }
+        if let Some(role) = patch.role {
+            row.role = Set(role.as_str().to_owned());
+        }
+        row.update(&txn).await.map_err(name_taken)?;
+        replace_grants(&txn, id.0, patch.servers.as_ref(), patch.groups.as_ref()).await?;
+        if revoke_sessions {
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let updated = find_user(&txn, &UserKey::Id(id))
+            .await?
+            .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(updated)
+    }
+
+    async fn delete_once(&self, id: UserId) -> Result<()> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        lock_admin_guard(&txn).await?;
+        let target = user::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
+        if target.role == Role::Admin.as_str() {
+            ensure_another_admin(&txn).await?;
+        }
+        // Explicit rather than by cascade, so it does not hinge on SQLite's foreign_keys pragma.
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
+        user::Entity::delete_by_id(id.0)
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)
     }
 }
 

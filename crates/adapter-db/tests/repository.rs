@@ -55,6 +55,7 @@ on_every_backend!(
     login_failures_count_within_a_window_and_clear,
     concurrent_demotions_never_leave_zero_admins,
     concurrent_inserts_of_one_name_succeed_once,
+    concurrent_login_failures_are_each_counted,
 );
 
 fn now() -> DateTime<Utc> {
@@ -384,4 +385,25 @@ async fn concurrent_inserts_of_one_name_succeed_once(store: Store) {
     }
     assert_eq!(created, 1);
     assert_eq!(store.stats().await.unwrap().per_server.get("s"), Some(&1));
+}
+
+async fn concurrent_login_failures_are_each_counted(store: Store) {
+    let t = now();
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_failure("addr:9.9.9.9", t, Duration::from_secs(60))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("no failure to count may be an error");
+    }
+    let window = store.current("addr:9.9.9.9").await.unwrap().unwrap();
+    assert_eq!((window.failures, window.started_at), (12, t));
 }
