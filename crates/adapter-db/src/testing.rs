@@ -30,6 +30,23 @@ impl Drop for TestDatabase {
 
 const PREFIX: &str = "roster_t_";
 
+/// Declares each listed `async fn` as three tests, `sqlite`, `postgres` and `mysql`, each
+/// calling `$run(backend, the_fn)`; `$run` gives the fn its fixture or skips an
+/// unconfigured backend.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($run:path; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { $run($crate::Backend::Sqlite, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
+        }
+    )*};
+}
+
 /// The admin URL of a configured server backend, if any.
 pub fn server_url(backend: Backend) -> Option<String> {
     let var = match backend {

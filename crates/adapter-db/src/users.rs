@@ -3,9 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::UserRepository;
-use roster_domain::{
-    Error, NewUser, Result, Role, User, UserId, UserKey, UserPatch, UserStats, Username,
-};
+use roster_domain::{Error, Result, Role, User, UserId, UserKey, UserPatch, UserStats, Username};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -19,8 +17,9 @@ use crate::error::{db_err, retrying};
 
 #[async_trait]
 impl UserRepository for Store {
-    async fn insert(&self, new: NewUser) -> Result<User> {
-        retrying(|| self.insert_once(&new)).await
+    async fn insert(&self, new: User) -> Result<User> {
+        retrying(|| self.insert_once(&new)).await?;
+        Ok(new)
     }
 
     async fn find(&self, key: &UserKey) -> Result<Option<User>> {
@@ -121,7 +120,7 @@ impl UserRepository for Store {
 
 /// One attempt of each write, in its own transaction; see [`retrying`].
 impl Store {
-    async fn insert_once(&self, new: &NewUser) -> Result<User> {
+    async fn insert_once(&self, new: &User) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         user::ActiveModel {
             id: Set(new.id.0),
@@ -129,24 +128,14 @@ impl Store {
             username_key: Set(new.username.key()),
             password_hash: Set(new.password_hash.clone()),
             role: Set(new.role.as_str().to_owned()),
-            created_at: Set(new.now),
-            updated_at: Set(new.now),
+            created_at: Set(new.created_at),
+            updated_at: Set(new.updated_at),
         }
         .insert(&txn)
         .await
         .map_err(name_taken)?;
         replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(User {
-            id: new.id,
-            username: new.username.clone(),
-            password_hash: new.password_hash.clone(),
-            role: new.role,
-            servers: new.servers.clone(),
-            groups: new.groups.clone(),
-            created_at: new.now,
-            updated_at: new.now,
-        })
+        txn.commit().await.map_err(db_err)
     }
 
     async fn update_once(

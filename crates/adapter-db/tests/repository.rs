@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use roster_db::testing::fresh;
 use roster_db::{Backend, Store};
 use roster_domain::ports::{LoginThrottle, SessionStore, UserRepository};
-use roster_domain::{Error, NewUser, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_domain::{Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
 
 /// Runs `test` on a migrated, empty store of `backend`, or skips an unconfigured server.
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -28,21 +28,8 @@ where
     store.close().await.expect("close");
 }
 
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { run(Backend::Sqlite, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { run(Backend::Postgres, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() { run(Backend::MySql, super::$name).await }
-        }
-    )*};
-}
-
-on_every_backend!(
+roster_db::on_every_backend!(
+    crate::run;
     inserted_users_are_found_by_id_and_by_name_in_any_case,
     names_are_unique_case_insensitively,
     list_is_ordered_by_name_with_grants,
@@ -66,15 +53,16 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-fn new_user(name: &str, role: Role, servers: &[&str], groups: &[&str]) -> NewUser {
-    NewUser {
+fn new_user(name: &str, role: Role, servers: &[&str], groups: &[&str]) -> User {
+    User {
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: format!("$argon2id$fake${name}"),
         role,
         servers: set(servers),
         groups: set(groups),
-        now: now(),
+        created_at: now(),
+        updated_at: now(),
     }
 }
 

@@ -1,4 +1,4 @@
-use roster_domain::{Error, NewUser, Role, UserId, Username};
+use roster_domain::{Error, Role, User, UserId, Username};
 
 use crate::Roster;
 use crate::token::random_hex;
@@ -24,14 +24,16 @@ impl Roster {
         };
         let plain = password.or(generated.as_deref()).unwrap_or_default();
         let password = self.config().password_policy.check(plain)?;
-        let admin = NewUser {
+        let now = ports.clock.now();
+        let admin = User {
             id: UserId::new(),
             username: Username::parse("admin")?,
             password_hash: ports.hasher.hash(&password).await?,
             role: Role::Admin,
             servers: Default::default(),
             groups: Default::default(),
-            now: ports.clock.now(),
+            created_at: now,
+            updated_at: now,
         };
         match ports.users.insert(admin).await {
             Ok(_) => Ok(generated),

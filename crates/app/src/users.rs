@@ -1,6 +1,6 @@
 use roster_domain::{
-    Error, NewUser, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey, UserPatch,
-    UserStats, Username,
+    Error, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey, UserPatch, UserStats,
+    Username,
 };
 
 use crate::Ports;
@@ -46,24 +46,22 @@ impl UserService {
     /// grant, [`Error::Conflict`] for a taken name, and the store's errors.
     pub async fn create(&self, actor: &Principal, input: CreateUser) -> Result<User> {
         require_admin(actor)?;
-        let user = NewUser {
-            id: UserId::new(),
-            username: Username::parse(&input.username)?,
-            password_hash: String::new(),
-            role: input.role.unwrap_or(Role::User),
-            servers: grant_set("servers", input.servers)?,
-            groups: grant_set("groups", input.groups)?,
-            now: self.ports.clock.now(),
-        };
+        let username = Username::parse(&input.username)?;
+        let servers = grant_set("servers", input.servers)?;
+        let groups = grant_set("groups", input.groups)?;
         let password = self.policy.check(&input.password)?;
-        let password_hash = self.ports.hasher.hash(&password).await?;
-        self.ports
-            .users
-            .insert(NewUser {
-                password_hash,
-                ..user
-            })
-            .await
+        let now = self.ports.clock.now();
+        let user = User {
+            id: UserId::new(),
+            username,
+            password_hash: self.ports.hasher.hash(&password).await?,
+            role: input.role.unwrap_or(Role::User),
+            servers,
+            groups,
+            created_at: now,
+            updated_at: now,
+        };
+        self.ports.users.insert(user).await
     }
 
     /// One user, to an admin or to that user.

@@ -29,7 +29,8 @@ async fn create_validates_hashes_and_inserts_with_default_role() {
                 && u.role == Role::User
                 && u.servers.iter().eq(["fs", "web"])
                 && u.groups.is_empty()
-                && u.now == t0()
+                && u.created_at == t0()
+                && u.updated_at == t0()
         })
         .return_once(|_| Ok(user("Alice", Role::User)));
     let input = CreateUser {

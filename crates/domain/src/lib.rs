@@ -14,5 +14,5 @@ mod username;
 pub use error::{Error, Result};
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
 pub use session::{Principal, TokenHash};
-pub use user::{NewUser, Role, User, UserId, UserKey, UserPatch, UserStats};
+pub use user::{Role, User, UserId, UserKey, UserPatch, UserStats};
 pub use username::Username;

@@ -116,18 +116,6 @@ impl fmt::Display for UserKey {
     }
 }
 
-/// A validated user ready to be inserted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewUser {
-    pub id: UserId,
-    pub username: Username,
-    pub password_hash: String,
-    pub role: Role,
-    pub servers: BTreeSet<String>,
-    pub groups: BTreeSet<String>,
-    pub now: DateTime<Utc>,
-}
-
 /// A validated change to a user; `None` leaves a field as it is, a set replaces the old one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserPatch {

@@ -1,19 +1,19 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{NewUser, Result, User, UserId, UserKey, UserPatch, UserStats};
+use crate::{Result, User, UserId, UserKey, UserPatch, UserStats};
 
 /// The user store. It alone can see every concurrent writer, so it enforces the invariants
 /// that need a transaction: unique names and "at least one admin remains".
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    /// Stores a new user with its grants.
+    /// Stores a new user with its grants, and returns it as stored.
     ///
     /// # Errors
     /// [`crate::Error::Conflict`] if the name is taken (compared case-insensitively);
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn insert(&self, user: NewUser) -> Result<User>;
+    async fn insert(&self, user: User) -> Result<User>;
 
     /// Looks a user up by id or by case-insensitive name.
     ///

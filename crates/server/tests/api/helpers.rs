@@ -62,22 +62,6 @@ where
     }
 }
 
-/// Declares each listed `async fn(TestApp)` as three tests: sqlite, postgres and mysql.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use $crate::helpers::{Backend, run};
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { run(Backend::Sqlite, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { run(Backend::Postgres, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() { run(Backend::MySql, super::$name).await }
-        }
-    )*};
-}
-
 /// A response's status and JSON body.
 pub async fn parts(response: Response) -> (StatusCode, Value) {
     let status = response.status();

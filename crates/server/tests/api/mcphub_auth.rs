@@ -4,9 +4,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, assert_mcp_error, spawn_app};
-use crate::on_every_backend;
 
-on_every_backend!(
+roster_db::on_every_backend!(
+    crate::helpers::run;
     login_returns_a_token_and_the_user,
     the_token_works_as_bearer_and_as_x_auth_token,
     wrong_passwords_and_unknown_users_get_the_same_401,

@@ -4,9 +4,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_mcp_error};
-use crate::on_every_backend;
 
-on_every_backend!(
+roster_db::on_every_backend!(
+    crate::helpers::run;
     user_endpoints_refuse_missing_and_bad_tokens,
     user_endpoints_are_forbidden_to_non_admins,
     create_refuses_invalid_input,

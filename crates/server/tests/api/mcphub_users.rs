@@ -5,9 +5,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{TestApp, assert_mcp_error};
-use crate::on_every_backend;
 
-on_every_backend!(
+roster_db::on_every_backend!(
+    crate::helpers::run;
     create_returns_201_with_the_user_view,
     is_admin_is_an_alias_of_role_on_create,
     get_and_list_return_user_views,

@@ -4,9 +4,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, parts, spawn_app};
-use crate::on_every_backend;
 
-on_every_backend!(probes_answer);
+roster_db::on_every_backend!(
+    crate::helpers::run;probes_answer);
 
 async fn probes_answer(app: TestApp) {
     let (status, body) = parts(app.client.get(app.url("/healthz")).send().await.unwrap()).await;
