@@ -7,9 +7,12 @@ mod connect;
 mod entities;
 mod error;
 mod migration;
+mod query;
 mod sessions;
+mod teams;
 mod throttle;
 mod users;
+mod websites;
 
 #[cfg(feature = "testing")]
 pub mod testing;

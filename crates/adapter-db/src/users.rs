@@ -3,17 +3,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::UserRepository;
-use roster_domain::{Error, Result, Role, User, UserId, UserKey, UserPatch, UserStats, Username};
+use roster_domain::{
+    Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
+    Username,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::Store;
-use crate::entities::{meta, session, user, user_group, user_server};
+use crate::entities::{meta, session, team_user, user, user_group, user_server, website};
 use crate::error::{db_err, retrying};
+use crate::query::{contains, direction};
 
 #[async_trait]
 impl UserRepository for Store {
@@ -60,6 +64,37 @@ impl UserRepository for Store {
                 to_user(row, s.unwrap_or_default(), g.unwrap_or_default())
             })
             .collect()
+    }
+
+    async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
+        let mut query = user::Entity::find();
+        if let Some(search) = &page.search {
+            query = query.filter(contains(user::Column::UsernameKey, search));
+        }
+        let count = query.clone().count(&self.db).await.map_err(db_err)?;
+        let column = match page.order_by {
+            UserOrder::Username => user::Column::UsernameKey,
+            UserOrder::CreatedAt => user::Column::CreatedAt,
+        };
+        let rows = query
+            .order_by(column, direction(page.descending))
+            .order_by_asc(user::Column::Id)
+            .limit(page.page_size)
+            .offset(page.offset())
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = UserKey::Id(UserId(row.id));
+            items.extend(find_user(&self.db, &key).await?);
+        }
+        Ok(Page {
+            items,
+            count,
+            page: page.page,
+            page_size: page.page_size,
+        })
     }
 
     async fn update(
@@ -203,6 +238,18 @@ impl Store {
             .await
             .map_err(db_err)?;
         replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
+        team_user::Entity::delete_many()
+            .filter(team_user::Column::UserId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        website::Entity::update_many()
+            .col_expr(website::Column::DeletedAt, Expr::value(Utc::now()))
+            .filter(website::Column::UserId.eq(id.0))
+            .filter(website::Column::DeletedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
         user::Entity::delete_by_id(id.0)
             .exec(&txn)
             .await

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use roster_domain::ports::{
-    MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockUserRepository,
+    MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockTeamRepository,
+    MockUserRepository, MockWebsiteRepository,
 };
 use roster_domain::{Principal, Role, User, UserId, Username};
 
@@ -45,6 +46,8 @@ pub(crate) fn principal(role: Role) -> Principal {
 #[derive(Default)]
 pub(crate) struct Mocks {
     pub users: MockUserRepository,
+    pub teams: MockTeamRepository,
+    pub websites: MockWebsiteRepository,
     pub sessions: MockSessionStore,
     pub throttle: MockLoginThrottle,
     pub hasher: MockPasswordHasher,
@@ -56,6 +59,8 @@ impl Mocks {
         clock.expect_now().return_const(t0());
         Ports {
             users: Arc::new(self.users),
+            teams: Arc::new(self.teams),
+            websites: Arc::new(self.websites),
             sessions: Arc::new(self.sessions),
             throttle: Arc::new(self.throttle),
             hasher: Arc::new(self.hasher),

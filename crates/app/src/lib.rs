@@ -7,12 +7,14 @@
 mod auth;
 mod bootstrap;
 mod config;
-mod grants;
 pub mod password;
 pub mod policy;
 mod roster;
+mod teams;
 mod token;
 mod users;
+mod validate;
+mod websites;
 
 #[cfg(test)]
 mod fixture;
@@ -20,5 +22,7 @@ mod fixture;
 pub use auth::{AuthService, LoginOutcome};
 pub use config::{AuthConfig, ThrottleConfig};
 pub use roster::{Ports, Roster};
+pub use teams::{TeamChanges, TeamService};
 pub use token::{Token, hash_token};
 pub use users::{CreateUser, UpdateUser, UserService};
+pub use websites::{NewWebsite, WebsiteChanges, WebsiteService};

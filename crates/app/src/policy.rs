@@ -1,6 +1,6 @@
 //! The authorization policy shared by every dialect.
 
-use roster_domain::{Error, Principal, Result, UserKey, Username};
+use roster_domain::{Error, Principal, Result, Role, UserKey, Username};
 
 /// Only admins manage other users.
 ///
@@ -11,6 +11,20 @@ pub fn require_admin(actor: &Principal) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Forbidden("admin role required".into()))
+    }
+}
+
+/// View-only users change nothing but their own password.
+///
+/// # Errors
+/// [`Error::Forbidden`] for the `view-only` role.
+pub fn require_editor(actor: &Principal) -> Result<()> {
+    if actor.role == Role::ViewOnly {
+        Err(Error::Forbidden(
+            "view-only users may change nothing but their own password".into(),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -34,7 +48,7 @@ pub fn require_self_or_admin(actor: &Principal, target: &UserKey) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_domain::{Role, UserId};
+    use roster_domain::UserId;
 
     fn principal(role: Role) -> Principal {
         Principal {
@@ -53,6 +67,16 @@ mod tests {
                 Err(Error::Forbidden(_))
             ));
         }
+    }
+
+    #[test]
+    fn only_view_only_users_are_not_editors() {
+        assert!(require_editor(&principal(Role::Admin)).is_ok());
+        assert!(require_editor(&principal(Role::User)).is_ok());
+        assert!(matches!(
+            require_editor(&principal(Role::ViewOnly)),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -1,14 +1,19 @@
 use std::sync::Arc;
 
 use roster_domain::Result;
-use roster_domain::ports::{Clock, LoginThrottle, PasswordHasher, SessionStore, UserRepository};
+use roster_domain::ports::{
+    Clock, LoginThrottle, PasswordHasher, SessionStore, TeamRepository, UserRepository,
+    WebsiteRepository,
+};
 
-use crate::{AuthConfig, AuthService, UserService};
+use crate::{AuthConfig, AuthService, TeamService, UserService, WebsiteService};
 
 /// The adapters the use-cases run on.
 #[derive(Clone)]
 pub struct Ports {
     pub users: Arc<dyn UserRepository>,
+    pub teams: Arc<dyn TeamRepository>,
+    pub websites: Arc<dyn WebsiteRepository>,
     pub sessions: Arc<dyn SessionStore>,
     pub throttle: Arc<dyn LoginThrottle>,
     pub hasher: Arc<dyn PasswordHasher>,
@@ -21,6 +26,8 @@ pub struct Roster {
     ports: Ports,
     config: AuthConfig,
     users: UserService,
+    teams: TeamService,
+    websites: WebsiteService,
     auth: AuthService,
 }
 
@@ -32,6 +39,8 @@ impl Roster {
     pub async fn build(ports: Ports, config: AuthConfig) -> Result<Self> {
         Ok(Self {
             users: UserService::new(ports.clone(), config.password_policy),
+            teams: TeamService::new(ports.clone()),
+            websites: WebsiteService::new(ports.clone()),
             auth: AuthService::new(ports.clone(), config).await?,
             ports,
             config,
@@ -40,6 +49,14 @@ impl Roster {
 
     pub fn users(&self) -> &UserService {
         &self.users
+    }
+
+    pub fn teams(&self) -> &TeamService {
+        &self.teams
+    }
+
+    pub fn websites(&self) -> &WebsiteService {
+        &self.websites
     }
 
     pub fn auth(&self) -> &AuthService {

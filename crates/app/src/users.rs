@@ -1,11 +1,11 @@
 use roster_domain::{
-    Error, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey, UserPatch, UserStats,
-    Username,
+    Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey,
+    UserOrder, UserPatch, UserStats, Username,
 };
 
 use crate::Ports;
-use crate::grants::grant_set;
 use crate::policy::{require_admin, require_self_or_admin};
+use crate::validate::grant_set;
 
 /// A request to create a user, as it arrives: validated here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,6 +81,19 @@ impl UserService {
     pub async fn list(&self, actor: &Principal) -> Result<Vec<User>> {
         require_admin(actor)?;
         self.ports.users.list().await
+    }
+
+    /// One page of users (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    pub async fn page(
+        &self,
+        actor: &Principal,
+        page: &PageRequest<UserOrder>,
+    ) -> Result<Page<User>> {
+        require_admin(actor)?;
+        self.ports.users.page(page).await
     }
 
     /// Changes a user. Admins may change anything; others only their own password.

@@ -5,14 +5,22 @@
 //! mocks of every port for unit tests of the use-cases.
 
 mod error;
+mod page;
 mod password;
 pub mod ports;
 mod session;
+mod team;
 mod user;
 mod username;
+mod website;
 
 pub use error::{Error, Result};
+pub use page::{
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, TeamOrder, UserOrder, WebsiteOrder,
+};
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
 pub use session::{Principal, TokenHash};
+pub use team::{NamedMember, Team, TeamDetails, TeamId, TeamMember, TeamRole};
 pub use user::{Role, User, UserId, UserKey, UserPatch, UserStats};
 pub use username::Username;
+pub use website::{Owner, Website, WebsiteDetails, WebsiteId};

@@ -42,6 +42,8 @@ impl Application {
         let hasher = Argon2Hasher::new(config.argon2(), Arc::new(threads))?;
         let ports = Ports {
             users: Arc::new(store.clone()),
+            teams: Arc::new(store.clone()),
+            websites: Arc::new(store.clone()),
             sessions: Arc::new(store.clone()),
             throttle: Arc::new(store.clone()),
             hasher: Arc::new(hasher),

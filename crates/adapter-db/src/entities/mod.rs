@@ -3,6 +3,9 @@
 pub(crate) mod login_failure;
 pub(crate) mod meta;
 pub(crate) mod session;
+pub(crate) mod team;
+pub(crate) mod team_user;
 pub(crate) mod user;
 pub(crate) mod user_group;
 pub(crate) mod user_server;
+pub(crate) mod website;

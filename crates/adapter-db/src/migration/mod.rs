@@ -3,13 +3,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_users;
+mod m0002_teams_websites;
 
 pub(crate) struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_users::Migration)]
+        vec![
+            Box::new(m0001_users::Migration),
+            Box::new(m0002_teams_websites::Migration),
+        ]
     }
 }
 

@@ -4,8 +4,10 @@
 mod clock;
 mod hasher;
 mod sessions;
+mod teams;
 mod throttle;
 mod users;
+mod websites;
 
 #[cfg(feature = "mock")]
 pub use clock::MockClock;
@@ -17,8 +19,14 @@ pub use hasher::PasswordHasher;
 pub use sessions::MockSessionStore;
 pub use sessions::SessionStore;
 #[cfg(feature = "mock")]
+pub use teams::MockTeamRepository;
+pub use teams::TeamRepository;
+#[cfg(feature = "mock")]
 pub use throttle::MockLoginThrottle;
 pub use throttle::{FailureWindow, LoginThrottle};
 #[cfg(feature = "mock")]
 pub use users::MockUserRepository;
 pub use users::UserRepository;
+#[cfg(feature = "mock")]
+pub use websites::MockWebsiteRepository;
+pub use websites::{WebsiteRepository, WebsiteScope};

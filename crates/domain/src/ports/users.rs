@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{Result, User, UserId, UserKey, UserPatch, UserStats};
+use crate::{Page, PageRequest, Result, User, UserId, UserKey, UserOrder, UserPatch, UserStats};
 
 /// The user store. It alone can see every concurrent writer, so it enforces the invariants
 /// that need a transaction: unique names and "at least one admin remains".
@@ -26,6 +26,12 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn list(&self) -> Result<Vec<User>>;
+
+    /// One page of users; `search` matches usernames.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>>;
 
     /// Applies `patch` in one transaction; with `revoke_sessions` the user's sessions end in
     /// the same transaction.

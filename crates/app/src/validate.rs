@@ -4,6 +4,17 @@ use roster_domain::{Error, Result};
 
 const MAX_GRANT_CHARS: usize = 255;
 
+/// A required text field: trimmed, non-empty, at most `max` characters.
+pub(crate) fn text_field(name: &str, raw: &str, max: usize) -> Result<String> {
+    let value = raw.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(Error::Invalid(format!(
+            "{name} must be 1 to {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
 /// Validates server names or group ids: trimmed, non-empty, at most 255 characters each.
 /// Duplicates collapse, since a grant is a set.
 pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>> {
@@ -24,6 +35,13 @@ pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_fields_are_trimmed_and_bounded() {
+        assert_eq!(text_field("name", "  Blog ", 10).unwrap(), "Blog");
+        assert!(text_field("name", "   ", 10).is_err());
+        assert!(text_field("name", "elevenchars", 10).is_err());
+    }
 
     #[test]
     fn trims_dedupes_and_refuses_blank_entries() {

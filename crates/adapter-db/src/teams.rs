@@ -1,0 +1,347 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use roster_domain::ports::TeamRepository;
+use roster_domain::{
+    Error, NamedMember, Page, PageRequest, Result, Team, TeamDetails, TeamId, TeamMember,
+    TeamOrder, TeamRole, UserId, Username,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entities::{team, team_user, user, website};
+use crate::error::{db_err, retrying};
+use crate::query::{contains, count, direction};
+
+#[async_trait]
+impl TeamRepository for Store {
+    async fn create(&self, team: Team, owner: TeamMember) -> Result<Team> {
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            team_row(&team).insert(&txn).await.map_err(db_err)?;
+            member_row(&owner).insert(&txn).await.map_err(member_err)?;
+            txn.commit().await.map_err(db_err)
+        })
+        .await?;
+        Ok(team)
+    }
+
+    async fn find(&self, id: TeamId) -> Result<Option<TeamDetails>> {
+        let Some(row) = team::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(details(&self.db, vec![row]).await?.pop())
+    }
+
+    async fn find_by_access_code(&self, code: &str) -> Result<Option<Team>> {
+        let row = team::Entity::find()
+            .filter(team::Column::AccessCode.eq(code))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(to_team))
+    }
+
+    async fn update(&self, team: &Team) -> Result<()> {
+        let mut row = team_row(team);
+        row.created_at = sea_orm::ActiveValue::NotSet;
+        let done = team::Entity::update_many()
+            .set(row)
+            .filter(team::Column::Id.eq(team.id.0))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        found(done.rows_affected, "team")
+    }
+
+    async fn delete(&self, id: TeamId, now: DateTime<Utc>) -> Result<()> {
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            website::Entity::update_many()
+                .col_expr(website::Column::DeletedAt, Expr::value(now))
+                .filter(website::Column::TeamId.eq(id.0))
+                .filter(website::Column::DeletedAt.is_null())
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            team_user::Entity::delete_many()
+                .filter(team_user::Column::TeamId.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            let done = team::Entity::delete_by_id(id.0)
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            found(done.rows_affected, "team")?;
+            txn.commit().await.map_err(db_err)
+        })
+        .await
+    }
+
+    async fn membership(&self, team: TeamId, user: UserId) -> Result<Option<TeamMember>> {
+        let row = team_user::Entity::find()
+            .filter(team_user::Column::TeamId.eq(team.0))
+            .filter(team_user::Column::UserId.eq(user.0))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        row.map(to_member).transpose()
+    }
+
+    async fn add_member(&self, member: TeamMember) -> Result<()> {
+        member_row(&member)
+            .insert(&self.db)
+            .await
+            .map_err(member_err)?;
+        Ok(())
+    }
+
+    async fn set_member_role(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: TeamRole,
+        now: DateTime<Utc>,
+    ) -> Result<TeamMember> {
+        let done = team_user::Entity::update_many()
+            .col_expr(team_user::Column::Role, Expr::value(role.as_str()))
+            .col_expr(team_user::Column::UpdatedAt, Expr::value(now))
+            .filter(team_user::Column::TeamId.eq(team.0))
+            .filter(team_user::Column::UserId.eq(user.0))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        found(done.rows_affected, "team member")?;
+        self.membership(team, user)
+            .await?
+            .ok_or_else(|| Error::NotFound("team member not found".into()))
+    }
+
+    async fn remove_member(&self, team: TeamId, user: UserId) -> Result<()> {
+        let done = team_user::Entity::delete_many()
+            .filter(team_user::Column::TeamId.eq(team.0))
+            .filter(team_user::Column::UserId.eq(user.0))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        found(done.rows_affected, "team member")
+    }
+
+    async fn members(
+        &self,
+        team: TeamId,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<NamedMember>> {
+        let mut query = team_user::Entity::find()
+            .join(JoinType::InnerJoin, team_user::Relation::User.def())
+            .filter(team_user::Column::TeamId.eq(team.0));
+        if let Some(search) = &page.search {
+            query = query.filter(contains(user::Column::UsernameKey, search));
+        }
+        let total = query.clone().count(&self.db).await.map_err(db_err)?;
+        let query = match page.order_by {
+            TeamOrder::Name => {
+                query.order_by(user::Column::UsernameKey, direction(page.descending))
+            }
+            TeamOrder::CreatedAt => {
+                query.order_by(team_user::Column::CreatedAt, direction(page.descending))
+            }
+        };
+        let rows: Vec<(team_user::Model, String)> = query
+            .order_by_asc(team_user::Column::Id)
+            .column_as(user::Column::Username, "member_username")
+            .limit(page.page_size)
+            .offset(page.offset())
+            .into_model::<MemberWithName>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(MemberWithName::split)
+            .collect();
+        let items = rows
+            .into_iter()
+            .map(|(row, name)| named(row, &name))
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            count: total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+
+    async fn teams_of(
+        &self,
+        user: UserId,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<TeamDetails>> {
+        let mut query = team::Entity::find()
+            .join_rev(JoinType::InnerJoin, team_user::Relation::Team.def())
+            .filter(team_user::Column::UserId.eq(user.0));
+        if let Some(search) = &page.search {
+            query = query.filter(contains(team::Column::Name, search));
+        }
+        let total = query.clone().count(&self.db).await.map_err(db_err)?;
+        let column = match page.order_by {
+            TeamOrder::Name => team::Column::Name,
+            TeamOrder::CreatedAt => team::Column::CreatedAt,
+        };
+        let rows = query
+            .order_by(column, direction(page.descending))
+            .order_by_asc(team::Column::Id)
+            .limit(page.page_size)
+            .offset(page.offset())
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(Page {
+            items: details(&self.db, rows).await?,
+            count: total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+}
+
+/// A membership row with its member's name, read in one query.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct MemberWithName {
+    #[sea_orm(nested)]
+    member: team_user::Model,
+    member_username: String,
+}
+
+impl MemberWithName {
+    fn split(self) -> (team_user::Model, String) {
+        (self.member, self.member_username)
+    }
+}
+
+/// Loads the members and live-website counts of `teams` in two queries, whatever their number.
+async fn details(db: &impl ConnectionTrait, teams: Vec<team::Model>) -> Result<Vec<TeamDetails>> {
+    let ids: Vec<Uuid> = teams.iter().map(|t| t.id).collect();
+    let mut members: HashMap<Uuid, Vec<NamedMember>> = HashMap::new();
+    let rows: Vec<MemberWithName> = team_user::Entity::find()
+        .join(JoinType::InnerJoin, team_user::Relation::User.def())
+        .column_as(user::Column::Username, "member_username")
+        .filter(team_user::Column::TeamId.is_in(ids.clone()))
+        .order_by_asc(team_user::Column::CreatedAt)
+        .into_model()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    for (row, name) in rows.into_iter().map(MemberWithName::split) {
+        members
+            .entry(row.team_id)
+            .or_default()
+            .push(named(row, &name)?);
+    }
+    let counts: Vec<(Uuid, i64)> = website::Entity::find()
+        .select_only()
+        .column(website::Column::TeamId)
+        .column_as(website::Column::Id.count(), "n")
+        .filter(website::Column::TeamId.is_in(ids))
+        .filter(website::Column::DeletedAt.is_null())
+        .group_by(website::Column::TeamId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
+    Ok(teams
+        .into_iter()
+        .map(|row| TeamDetails {
+            members: members.remove(&row.id).unwrap_or_default(),
+            website_count: count(counts.get(&row.id).copied().unwrap_or_default()),
+            team: to_team(row),
+        })
+        .collect())
+}
+
+fn found(rows: u64, what: &str) -> Result<()> {
+    if rows == 0 {
+        Err(Error::NotFound(format!("{what} not found")))
+    } else {
+        Ok(())
+    }
+}
+
+/// The only unique key a membership can break is (team, user); a missing team or user
+/// breaks a foreign key.
+fn member_err(err: sea_orm::DbErr) -> Error {
+    if let Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) = err.sql_err() {
+        return Error::NotFound("no such team or user".into());
+    }
+    match db_err(err) {
+        Error::Conflict(_) => Error::Conflict("already a member of this team".into()),
+        other => other,
+    }
+}
+
+fn team_row(team: &Team) -> team::ActiveModel {
+    team::ActiveModel {
+        id: Set(team.id.0),
+        name: Set(team.name.clone()),
+        access_code: Set(team.access_code.clone()),
+        logo_url: Set(team.logo_url.clone()),
+        created_at: Set(team.created_at),
+        updated_at: Set(team.updated_at),
+    }
+}
+
+fn member_row(member: &TeamMember) -> team_user::ActiveModel {
+    team_user::ActiveModel {
+        id: Set(member.id),
+        team_id: Set(member.team_id.0),
+        user_id: Set(member.user_id.0),
+        role: Set(member.role.as_str().to_owned()),
+        created_at: Set(member.created_at),
+        updated_at: Set(member.updated_at),
+    }
+}
+
+fn to_team(row: team::Model) -> Team {
+    Team {
+        id: TeamId(row.id),
+        name: row.name,
+        access_code: row.access_code,
+        logo_url: row.logo_url,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+fn to_member(row: team_user::Model) -> Result<TeamMember> {
+    Ok(TeamMember {
+        id: row.id,
+        team_id: TeamId(row.team_id),
+        user_id: UserId(row.user_id),
+        role: row
+            .role
+            .parse()
+            .map_err(|_| Error::Internal(format!("membership {} has a bad role", row.id)))?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn named(row: team_user::Model, username: &str) -> Result<NamedMember> {
+    let username = Username::parse(username)
+        .map_err(|_| Error::Internal(format!("user {} has a bad name", row.user_id)))?;
+    Ok(NamedMember {
+        member: to_member(row)?,
+        username,
+    })
+}

@@ -1,0 +1,182 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use roster_domain::ports::{WebsiteRepository, WebsiteScope};
+use roster_domain::{
+    Error, Owner, Page, PageRequest, Result, TeamId, UserId, Username, Website, WebsiteDetails,
+    WebsiteId, WebsiteOrder,
+};
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::Store;
+use crate::entities::{team_user, user, website};
+use crate::error::db_err;
+use crate::query::{contains, direction};
+
+#[async_trait]
+impl WebsiteRepository for Store {
+    async fn create(&self, site: Website) -> Result<Website> {
+        row(&site).insert(&self.db).await.map_err(share_id_taken)?;
+        Ok(site)
+    }
+
+    async fn find(&self, id: WebsiteId) -> Result<Option<WebsiteDetails>> {
+        let found = website::Entity::find_by_id(id.0)
+            .filter(website::Column::DeletedAt.is_null())
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        found
+            .map(|(site, owner)| to_details(site, owner))
+            .transpose()
+    }
+
+    async fn update(&self, site: &Website) -> Result<()> {
+        let mut changes = row(site);
+        changes.created_at = sea_orm::ActiveValue::NotSet;
+        changes.created_by = sea_orm::ActiveValue::NotSet;
+        let done = website::Entity::update_many()
+            .set(changes)
+            .filter(website::Column::Id.eq(site.id.0))
+            .filter(website::Column::DeletedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(share_id_taken)?;
+        if done.rows_affected == 0 {
+            return Err(Error::NotFound(format!("website not found: {}", site.id)));
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: WebsiteId, now: DateTime<Utc>) -> Result<()> {
+        let done = website::Entity::update_many()
+            .col_expr(website::Column::DeletedAt, Expr::value(now))
+            .filter(website::Column::Id.eq(id.0))
+            .filter(website::Column::DeletedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected == 0 {
+            return Err(Error::NotFound(format!("website not found: {id}")));
+        }
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        scope: WebsiteScope,
+        page: &PageRequest<WebsiteOrder>,
+    ) -> Result<Page<WebsiteDetails>> {
+        let owned = match scope {
+            WebsiteScope::Team(team) => Condition::all().add(website::Column::TeamId.eq(team.0)),
+            WebsiteScope::User {
+                user,
+                include_teams,
+            } => {
+                let mut any = Condition::any().add(website::Column::UserId.eq(user.0));
+                if include_teams {
+                    let teams = Query::select()
+                        .column(team_user::Column::TeamId)
+                        .from(team_user::Entity)
+                        .and_where(team_user::Column::UserId.eq(user.0))
+                        .to_owned();
+                    any = any.add(website::Column::TeamId.in_subquery(teams));
+                }
+                any
+            }
+        };
+        let mut query = website::Entity::find()
+            .filter(website::Column::DeletedAt.is_null())
+            .filter(owned);
+        if let Some(search) = &page.search {
+            query = query.filter(
+                Condition::any()
+                    .add(contains(website::Column::Name, search))
+                    .add(contains(website::Column::Domain, search)),
+            );
+        }
+        let total = query.clone().count(&self.db).await.map_err(db_err)?;
+        let column = match page.order_by {
+            WebsiteOrder::Name => website::Column::Name,
+            WebsiteOrder::Domain => website::Column::Domain,
+            WebsiteOrder::CreatedAt => website::Column::CreatedAt,
+        };
+        let rows = query
+            .order_by(column, direction(page.descending))
+            .order_by_asc(website::Column::Id)
+            .limit(page.page_size)
+            .offset(page.offset())
+            .find_also_related(user::Entity)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(|(site, owner)| to_details(site, owner))
+                .collect::<Result<_>>()?,
+            count: total,
+            page: page.page,
+            page_size: page.page_size,
+        })
+    }
+}
+
+fn share_id_taken(err: sea_orm::DbErr) -> Error {
+    match db_err(err) {
+        Error::Conflict(_) => Error::Conflict("that shareId is taken".into()),
+        other => other,
+    }
+}
+
+fn row(site: &Website) -> website::ActiveModel {
+    let (user_id, team_id) = match site.owner {
+        Owner::User(user) => (Some(user.0), None),
+        Owner::Team(team) => (None, Some(team.0)),
+    };
+    website::ActiveModel {
+        id: Set(site.id.0),
+        name: Set(site.name.clone()),
+        domain: Set(site.domain.clone()),
+        share_id: Set(site.share_id.clone()),
+        reset_at: Set(site.reset_at),
+        user_id: Set(user_id),
+        team_id: Set(team_id),
+        created_by: Set(site.created_by.0),
+        created_at: Set(site.created_at),
+        updated_at: Set(site.updated_at),
+        deleted_at: Set(site.deleted_at),
+    }
+}
+
+fn to_details(site: website::Model, owner: Option<user::Model>) -> Result<WebsiteDetails> {
+    let corrupt = || Error::Internal(format!("website {} has no owner", site.id));
+    let owner_id = match (site.user_id, site.team_id) {
+        (Some(user), _) => Owner::User(UserId(user)),
+        (None, Some(team)) => Owner::Team(TeamId(team)),
+        (None, None) => return Err(corrupt()),
+    };
+    let owner_name = owner
+        .map(|u| Username::parse(&u.username))
+        .transpose()
+        .map_err(|_| corrupt())?;
+    Ok(WebsiteDetails {
+        website: Website {
+            id: WebsiteId(site.id),
+            name: site.name,
+            domain: site.domain,
+            share_id: site.share_id,
+            reset_at: site.reset_at,
+            owner: owner_id,
+            created_by: UserId(site.created_by),
+            created_at: site.created_at,
+            updated_at: site.updated_at,
+            deleted_at: site.deleted_at,
+        },
+        owner_name,
+    })
+}

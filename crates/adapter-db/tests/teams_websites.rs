@@ -1,0 +1,443 @@
+//! Team and website storage against real databases.
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use roster_db::testing::fresh;
+use roster_db::{Backend, Store};
+use roster_domain::ports::{TeamRepository, UserRepository, WebsiteRepository, WebsiteScope};
+use roster_domain::{
+    Error, Owner, PageRequest, Role, Team, TeamId, TeamMember, TeamOrder, TeamRole, User, UserId,
+    UserKey, Username, Website, WebsiteId, WebsiteOrder,
+};
+use uuid::Uuid;
+
+async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(db) = fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    test(store.clone()).await;
+    store.close().await.expect("close");
+}
+
+roster_db::on_every_backend!(
+    crate::run;
+    teams_are_created_with_their_owner_and_found_by_id_and_code,
+    memberships_are_added_changed_and_removed,
+    teams_of_a_user_are_paged_searched_and_sorted,
+    deleting_a_team_removes_members_and_soft_deletes_its_websites,
+    websites_are_listed_per_user_and_team_with_search_and_order,
+    website_updates_and_soft_deletes_hide_them,
+    deleting_a_user_removes_memberships_and_soft_deletes_their_websites,
+);
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+async fn user(store: &Store, name: &str) -> UserId {
+    let t = now();
+    let user = User {
+        id: UserId::new(),
+        username: Username::parse(name).unwrap(),
+        password_hash: "h".into(),
+        role: Role::User,
+        servers: Default::default(),
+        groups: Default::default(),
+        created_at: t,
+        updated_at: t,
+    };
+    store.insert(user).await.unwrap().id
+}
+
+fn member(team: TeamId, user: UserId, role: TeamRole) -> TeamMember {
+    TeamMember {
+        id: Uuid::new_v4(),
+        team_id: team,
+        user_id: user,
+        role,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+async fn team(store: &Store, name: &str, owner: UserId) -> Team {
+    let t = now();
+    let team = Team {
+        id: TeamId::new(),
+        name: name.into(),
+        access_code: format!("team_{}", Uuid::new_v4().simple()),
+        logo_url: None,
+        created_at: t,
+        updated_at: t,
+    };
+    let owner = member(team.id, owner, TeamRole::Owner);
+    TeamRepository::create(store, team, owner).await.unwrap()
+}
+
+async fn site(store: &Store, name: &str, domain: &str, owner: Owner, by: UserId) -> Website {
+    let t = now();
+    let site = Website {
+        id: WebsiteId::new(),
+        name: name.into(),
+        domain: domain.into(),
+        share_id: None,
+        reset_at: None,
+        owner,
+        created_by: by,
+        created_at: t,
+        updated_at: t,
+        deleted_at: None,
+    };
+    WebsiteRepository::create(store, site).await.unwrap()
+}
+
+fn teams_page(search: Option<&str>, order: TeamOrder, desc: bool) -> PageRequest<TeamOrder> {
+    PageRequest::new(None, None, search.map(Into::into), order, desc).unwrap()
+}
+
+fn sites_page(search: Option<&str>, order: WebsiteOrder) -> PageRequest<WebsiteOrder> {
+    PageRequest::new(None, None, search.map(Into::into), order, false).unwrap()
+}
+
+async fn teams_are_created_with_their_owner_and_found_by_id_and_code(store: Store) {
+    let owner = user(&store, "owner").await;
+    let created = team(&store, "Blue", owner).await;
+    let details = TeamRepository::find(&store, created.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(details.team, created);
+    assert_eq!(details.members.len(), 1);
+    assert_eq!(details.members[0].member.role, TeamRole::Owner);
+    assert_eq!(details.members[0].username.as_str(), "owner");
+    assert_eq!(details.website_count, 0);
+    let by_code = store
+        .find_by_access_code(&created.access_code)
+        .await
+        .unwrap();
+    assert_eq!(by_code, Some(created.clone()));
+    assert_eq!(store.find_by_access_code("team_nope").await.unwrap(), None);
+
+    let renamed = Team {
+        name: "Navy".into(),
+        logo_url: Some("https://x/l.png".into()),
+        ..created
+    };
+    TeamRepository::update(&store, &renamed).await.unwrap();
+    let details = TeamRepository::find(&store, renamed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(details.team, renamed);
+    let ghost = Team {
+        id: TeamId::new(),
+        ..renamed
+    };
+    assert!(matches!(
+        TeamRepository::update(&store, &ghost).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn memberships_are_added_changed_and_removed(store: Store) {
+    let owner = user(&store, "owner").await;
+    let joiner = user(&store, "joiner").await;
+    let t = team(&store, "Blue", owner).await;
+    store
+        .add_member(member(t.id, joiner, TeamRole::Member))
+        .await
+        .unwrap();
+    let again = store
+        .add_member(member(t.id, joiner, TeamRole::ViewOnly))
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    let ghost = store
+        .add_member(member(t.id, UserId::new(), TeamRole::Member))
+        .await;
+    assert!(matches!(ghost, Err(Error::NotFound(_))), "{ghost:?}");
+
+    let changed = store
+        .set_member_role(t.id, joiner, TeamRole::Manager, now())
+        .await
+        .unwrap();
+    assert_eq!(changed.role, TeamRole::Manager);
+    assert_eq!(
+        store.membership(t.id, joiner).await.unwrap().unwrap().role,
+        TeamRole::Manager
+    );
+
+    let page = store
+        .members(t.id, &teams_page(Some("JOIN"), TeamOrder::Name, false))
+        .await
+        .unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(page.items[0].username.as_str(), "joiner");
+    let all = store
+        .members(t.id, &teams_page(None, TeamOrder::Name, true))
+        .await
+        .unwrap();
+    let names: Vec<_> = all.items.iter().map(|m| m.username.as_str()).collect();
+    assert_eq!(names, ["owner", "joiner"]);
+
+    store.remove_member(t.id, joiner).await.unwrap();
+    assert_eq!(store.membership(t.id, joiner).await.unwrap(), None);
+    assert!(matches!(
+        store.remove_member(t.id, joiner).await,
+        Err(Error::NotFound(_))
+    ));
+    let missing = store
+        .set_member_role(t.id, joiner, TeamRole::Member, now())
+        .await;
+    assert!(matches!(missing, Err(Error::NotFound(_))));
+}
+
+async fn teams_of_a_user_are_paged_searched_and_sorted(store: Store) {
+    let me = user(&store, "me").await;
+    let other = user(&store, "other").await;
+    for name in ["alpha", "Bravo", "charlie_1", "delta%"] {
+        team(&store, name, me).await;
+    }
+    team(&store, "not mine", other).await;
+    let page = store
+        .teams_of(me, &teams_page(None, TeamOrder::Name, false))
+        .await
+        .unwrap();
+    assert_eq!(page.count, 4);
+    let names: Vec<_> = page.items.iter().map(|d| d.team.name.as_str()).collect();
+    assert_eq!(names.len(), 4);
+    let first_page = PageRequest::new(Some(2), Some(3), None, TeamOrder::CreatedAt, true).unwrap();
+    let second = store.teams_of(me, &first_page).await.unwrap();
+    assert_eq!(
+        (
+            second.count,
+            second.items.len(),
+            second.page,
+            second.page_size
+        ),
+        (4, 1, 2, 3)
+    );
+    assert_eq!(
+        second.items[0].team.name, "alpha",
+        "oldest last when descending"
+    );
+    let bravo = store
+        .teams_of(me, &teams_page(Some("bRaV"), TeamOrder::Name, false))
+        .await
+        .unwrap();
+    assert_eq!(
+        bravo
+            .items
+            .iter()
+            .map(|d| d.team.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Bravo"]
+    );
+    // Wildcards in the search are literal.
+    let underscore = store
+        .teams_of(me, &teams_page(Some("_"), TeamOrder::Name, false))
+        .await
+        .unwrap();
+    assert_eq!(underscore.count, 1);
+    let percent = store
+        .teams_of(me, &teams_page(Some("%"), TeamOrder::Name, false))
+        .await
+        .unwrap();
+    assert_eq!(percent.items[0].team.name, "delta%");
+}
+
+async fn deleting_a_team_removes_members_and_soft_deletes_its_websites(store: Store) {
+    let owner = user(&store, "owner").await;
+    let t = team(&store, "Blue", owner).await;
+    let s = site(&store, "Blog", "blog.example", Owner::Team(t.id), owner).await;
+    assert_eq!(
+        TeamRepository::find(&store, t.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .website_count,
+        1
+    );
+    TeamRepository::delete(&store, t.id, now()).await.unwrap();
+    assert_eq!(TeamRepository::find(&store, t.id).await.unwrap(), None);
+    assert_eq!(store.membership(t.id, owner).await.unwrap(), None);
+    assert_eq!(WebsiteRepository::find(&store, s.id).await.unwrap(), None);
+    let again = TeamRepository::delete(&store, t.id, now()).await;
+    assert!(matches!(again, Err(Error::NotFound(_))));
+}
+
+async fn websites_are_listed_per_user_and_team_with_search_and_order(store: Store) {
+    let me = user(&store, "me").await;
+    let other = user(&store, "other").await;
+    let t = team(&store, "Blue", other).await;
+    store
+        .add_member(member(t.id, me, TeamRole::Member))
+        .await
+        .unwrap();
+    site(&store, "Zeta", "a.example", Owner::User(me), me).await;
+    site(&store, "Alpha", "z.example", Owner::User(me), me).await;
+    site(
+        &store,
+        "Team site",
+        "team.example",
+        Owner::Team(t.id),
+        other,
+    )
+    .await;
+    site(
+        &store,
+        "Other's",
+        "other.example",
+        Owner::User(other),
+        other,
+    )
+    .await;
+
+    let mine = |include_teams| WebsiteScope::User {
+        user: me,
+        include_teams,
+    };
+    let own = WebsiteRepository::list(&store, mine(false), &sites_page(None, WebsiteOrder::Name))
+        .await
+        .unwrap();
+    let names: Vec<_> = own.items.iter().map(|d| d.website.name.as_str()).collect();
+    assert_eq!((own.count, names), (2, vec!["Alpha", "Zeta"]));
+    assert_eq!(own.items[0].owner_name.as_ref().unwrap().as_str(), "me");
+    let by_domain =
+        WebsiteRepository::list(&store, mine(false), &sites_page(None, WebsiteOrder::Domain))
+            .await
+            .unwrap();
+    assert_eq!(by_domain.items[0].website.name, "Zeta");
+    let with_teams =
+        WebsiteRepository::list(&store, mine(true), &sites_page(None, WebsiteOrder::Name))
+            .await
+            .unwrap();
+    assert_eq!(with_teams.count, 3);
+    let team_only = WebsiteRepository::list(
+        &store,
+        WebsiteScope::Team(t.id),
+        &sites_page(None, WebsiteOrder::Name),
+    )
+    .await
+    .unwrap();
+    assert_eq!(team_only.count, 1);
+    assert_eq!(team_only.items[0].owner_name, None);
+    let searched = WebsiteRepository::list(
+        &store,
+        mine(true),
+        &sites_page(Some("TEAM.EX"), WebsiteOrder::Name),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        searched
+            .items
+            .iter()
+            .map(|d| d.website.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Team site"]
+    );
+    let by_name = WebsiteRepository::list(
+        &store,
+        mine(false),
+        &sites_page(Some("alp"), WebsiteOrder::Name),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_name.count, 1);
+}
+
+async fn website_updates_and_soft_deletes_hide_them(store: Store) {
+    let me = user(&store, "me").await;
+    let s = site(&store, "Blog", "blog.example", Owner::User(me), me).await;
+    let changed = Website {
+        name: "Journal".into(),
+        share_id: Some("share-1".into()),
+        updated_at: now() + Duration::seconds(1),
+        ..s.clone()
+    };
+    WebsiteRepository::update(&store, &changed).await.unwrap();
+    assert_eq!(
+        WebsiteRepository::find(&store, s.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .website,
+        changed
+    );
+    let twin = site(&store, "Twin", "twin.example", Owner::User(me), me).await;
+    let clash = Website {
+        share_id: Some("share-1".into()),
+        ..twin
+    };
+    assert!(matches!(
+        WebsiteRepository::update(&store, &clash).await,
+        Err(Error::Conflict(_))
+    ));
+
+    WebsiteRepository::delete(&store, s.id, now())
+        .await
+        .unwrap();
+    assert_eq!(WebsiteRepository::find(&store, s.id).await.unwrap(), None);
+    assert!(matches!(
+        WebsiteRepository::delete(&store, s.id, now()).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        WebsiteRepository::update(&store, &changed).await,
+        Err(Error::NotFound(_))
+    ));
+    let left = WebsiteRepository::list(
+        &store,
+        WebsiteScope::User {
+            user: me,
+            include_teams: false,
+        },
+        &sites_page(None, WebsiteOrder::Name),
+    )
+    .await
+    .unwrap();
+    assert_eq!(left.count, 1);
+}
+
+async fn deleting_a_user_removes_memberships_and_soft_deletes_their_websites(store: Store) {
+    let owner = user(&store, "owner").await;
+    let leaver = user(&store, "leaver").await;
+    let t = team(&store, "Blue", owner).await;
+    store
+        .add_member(member(t.id, leaver, TeamRole::Member))
+        .await
+        .unwrap();
+    let own = site(&store, "Mine", "mine.example", Owner::User(leaver), leaver).await;
+    let team_site = site(
+        &store,
+        "Shared",
+        "shared.example",
+        Owner::Team(t.id),
+        leaver,
+    )
+    .await;
+    UserRepository::delete(&store, leaver).await.unwrap();
+    assert_eq!(
+        UserRepository::find(&store, &UserKey::Id(leaver))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.membership(t.id, leaver).await.unwrap(), None);
+    assert_eq!(WebsiteRepository::find(&store, own.id).await.unwrap(), None);
+    assert!(
+        WebsiteRepository::find(&store, team_site.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "the team keeps its site"
+    );
+}

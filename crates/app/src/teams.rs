@@ -1,0 +1,289 @@
+use roster_domain::{
+    Error, NamedMember, Page, PageRequest, Principal, Result, Team, TeamDetails, TeamId,
+    TeamMember, TeamOrder, TeamRole, UserId, UserKey,
+};
+use uuid::Uuid;
+
+use crate::Ports;
+use crate::policy::{require_editor, require_self_or_admin};
+use crate::token::random_hex;
+use crate::validate::text_field;
+
+const MAX_TEAM_NAME: usize = 100;
+const MAX_LOGO_URL: usize = 2048;
+
+/// A change to a team; `None` leaves a field alone. `new_access_code` draws a fresh code,
+/// which shuts out everyone holding the old one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub logo_url: Option<Option<String>>,
+    pub new_access_code: bool,
+}
+
+/// Teams and their members, with Umami's team rules: members see a team, owners and
+/// managers change it and its membership, owners delete it, admins do everything.
+#[derive(Clone)]
+pub struct TeamService {
+    ports: Ports,
+}
+
+impl TeamService {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Creates a team whose owner is the caller.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for view-only users, [`Error::Invalid`] for a bad name, and the
+    /// store's errors.
+    pub async fn create(&self, actor: &Principal, name: &str) -> Result<Team> {
+        require_editor(actor)?;
+        let now = self.ports.clock.now();
+        let team = Team {
+            id: TeamId::new(),
+            name: text_field("name", name, MAX_TEAM_NAME)?,
+            access_code: access_code()?,
+            logo_url: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let owner = TeamMember {
+            id: Uuid::new_v4(),
+            team_id: team.id,
+            user_id: actor.id,
+            role: TeamRole::Owner,
+            created_at: now,
+            updated_at: now,
+        };
+        self.ports.teams.create(team, owner).await
+    }
+
+    /// A team with its members, to its members and admins.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`] for non-members, and the store's errors.
+    pub async fn get(&self, actor: &Principal, id: TeamId) -> Result<TeamDetails> {
+        let details = self.find(id).await?;
+        let is_member = details.members.iter().any(|m| m.member.user_id == actor.id);
+        if !(is_member || actor.role.is_admin()) {
+            return Err(Error::Forbidden("only members may see a team".into()));
+        }
+        Ok(details)
+    }
+
+    /// Renames a team, sets its logo or draws a new access code (owners, managers, admins).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
+    /// [`Error::Forbidden`], and the store's errors.
+    pub async fn update(
+        &self,
+        actor: &Principal,
+        id: TeamId,
+        changes: TeamChanges,
+    ) -> Result<Team> {
+        if changes == TeamChanges::default() {
+            return Err(Error::Invalid("nothing to update".into()));
+        }
+        let mut team = self.find(id).await?.team;
+        self.require_manager(actor, id).await?;
+        if let Some(name) = &changes.name {
+            team.name = text_field("name", name, MAX_TEAM_NAME)?;
+        }
+        if let Some(logo) = changes.logo_url {
+            team.logo_url = logo
+                .map(|url| text_field("logoUrl", &url, MAX_LOGO_URL))
+                .transpose()?;
+        }
+        if changes.new_access_code {
+            team.access_code = access_code()?;
+        }
+        team.updated_at = self.ports.clock.now();
+        self.ports.teams.update(&team).await?;
+        Ok(team)
+    }
+
+    /// Deletes a team (its owners and admins): memberships go, websites are soft-deleted.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn delete(&self, actor: &Principal, id: TeamId) -> Result<()> {
+        self.find(id).await?;
+        require_editor(actor)?;
+        if !actor.role.is_admin() {
+            let role = self.role_in(id, actor.id).await?;
+            if role != Some(TeamRole::Owner) {
+                return Err(Error::Forbidden(
+                    "only the team's owner may delete it".into(),
+                ));
+            }
+        }
+        self.ports.teams.delete(id, self.ports.clock.now()).await
+    }
+
+    /// Joins the team whose access code is `code`, as a member.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for view-only users, [`Error::NotFound`] for an unknown code,
+    /// [`Error::Conflict`] for a member already, and the store's errors.
+    pub async fn join(&self, actor: &Principal, code: &str) -> Result<Team> {
+        require_editor(actor)?;
+        let team = self
+            .ports
+            .teams
+            .find_by_access_code(code.trim())
+            .await?
+            .ok_or_else(|| Error::NotFound("no team has this access code".into()))?;
+        self.add(team.id, actor.id, TeamRole::Member).await?;
+        Ok(team)
+    }
+
+    /// One page of a team's members (members and admins).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn members(
+        &self,
+        actor: &Principal,
+        id: TeamId,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<NamedMember>> {
+        self.get(actor, id).await?;
+        self.ports.teams.members(id, page).await
+    }
+
+    /// One member of a team (members and admins).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown team or a non-member, [`Error::Forbidden`], and the
+    /// store's errors.
+    pub async fn member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<NamedMember> {
+        let details = self.get(actor, id).await?;
+        details
+            .members
+            .into_iter()
+            .find(|m| m.member.user_id == user)
+            .ok_or_else(|| Error::NotFound("that user is not a member of this team".into()))
+    }
+
+    /// Adds a user to a team with `role` (owners, managers, admins).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown team or user, [`Error::Forbidden`],
+    /// [`Error::Conflict`] for a member already, and the store's errors.
+    pub async fn add_member(
+        &self,
+        actor: &Principal,
+        id: TeamId,
+        user: UserId,
+        role: TeamRole,
+    ) -> Result<TeamMember> {
+        self.find(id).await?;
+        self.require_manager(actor, id).await?;
+        if self.ports.users.find(&UserKey::Id(user)).await?.is_none() {
+            return Err(Error::NotFound(format!("user not found: id {user}")));
+        }
+        self.add(id, user, role).await
+    }
+
+    /// Changes a member's role (owners, managers, admins).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn set_member_role(
+        &self,
+        actor: &Principal,
+        id: TeamId,
+        user: UserId,
+        role: TeamRole,
+    ) -> Result<TeamMember> {
+        self.find(id).await?;
+        self.require_manager(actor, id).await?;
+        let now = self.ports.clock.now();
+        self.ports.teams.set_member_role(id, user, role, now).await
+    }
+
+    /// Removes a member (owners, managers, admins), or lets a member leave.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn remove_member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<()> {
+        self.find(id).await?;
+        if user != actor.id {
+            self.require_manager(actor, id).await?;
+        }
+        self.ports.teams.remove_member(id, user).await
+    }
+
+    /// One page of the teams of `user` (that user, or an admin).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`], and the store's errors.
+    pub async fn teams_of(
+        &self,
+        actor: &Principal,
+        user: UserId,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<TeamDetails>> {
+        require_self_or_admin(actor, &UserKey::Id(user))?;
+        self.ports.teams.teams_of(user, page).await
+    }
+
+    async fn find(&self, id: TeamId) -> Result<TeamDetails> {
+        self.ports
+            .teams
+            .find(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("team not found: {id}")))
+    }
+
+    pub(crate) async fn role_in(&self, team: TeamId, user: UserId) -> Result<Option<TeamRole>> {
+        Ok(self
+            .ports
+            .teams
+            .membership(team, user)
+            .await?
+            .map(|m| m.role))
+    }
+
+    async fn require_manager(&self, actor: &Principal, team: TeamId) -> Result<()> {
+        require_editor(actor)?;
+        if actor.role.is_admin()
+            || self
+                .role_in(team, actor.id)
+                .await?
+                .is_some_and(TeamRole::manages)
+        {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "only the team's owners and managers may do this".into(),
+            ))
+        }
+    }
+
+    async fn add(&self, team: TeamId, user: UserId, role: TeamRole) -> Result<TeamMember> {
+        let now = self.ports.clock.now();
+        let member = TeamMember {
+            id: Uuid::new_v4(),
+            team_id: team,
+            user_id: user,
+            role,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.ports.teams.add_member(member.clone()).await {
+            Err(Error::Conflict(_)) => Err(Error::Conflict(
+                "that user is already a member of this team".into(),
+            )),
+            other => other.map(|()| member),
+        }
+    }
+}
+
+/// A code to join a team by: 64 random bits.
+fn access_code() -> Result<String> {
+    Ok(format!("team_{}", random_hex::<8>()?))
+}

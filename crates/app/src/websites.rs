@@ -1,0 +1,226 @@
+use roster_domain::ports::WebsiteScope;
+use roster_domain::{
+    Error, Owner, Page, PageRequest, Principal, Result, TeamId, TeamRole, UserId, UserKey, Website,
+    WebsiteDetails, WebsiteId, WebsiteOrder,
+};
+
+use crate::Ports;
+use crate::policy::{require_editor, require_self_or_admin};
+use crate::validate::text_field;
+
+const MAX_NAME: usize = 100;
+const MAX_DOMAIN: usize = 500;
+const MAX_SHARE_ID: usize = 50;
+
+/// A website to create: for the caller, or for one of the caller's teams.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewWebsite {
+    pub name: String,
+    pub domain: String,
+    pub share_id: Option<String>,
+    pub team: Option<TeamId>,
+}
+
+/// A change to a website; `None` leaves a field alone, `Some(None)` clears the share id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebsiteChanges {
+    pub name: Option<String>,
+    pub domain: Option<String>,
+    pub share_id: Option<Option<String>>,
+}
+
+/// Websites: their owner (a user, or a team's owners and managers) and admins manage
+/// them; team members see their team's.
+#[derive(Clone)]
+pub struct WebsiteService {
+    ports: Ports,
+}
+
+impl WebsiteService {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Creates a website owned by the caller or, with `team`, by that team.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for view-only users or a team the caller does not manage,
+    /// [`Error::NotFound`] for an unknown team, [`Error::Invalid`] for bad fields, and the
+    /// store's errors.
+    pub async fn create(&self, actor: &Principal, input: NewWebsite) -> Result<Website> {
+        require_editor(actor)?;
+        let owner = match input.team {
+            Some(team) => {
+                if self.ports.teams.find(team).await?.is_none() {
+                    return Err(Error::NotFound(format!("team not found: {team}")));
+                }
+                self.require_team_manager(actor, team).await?;
+                Owner::Team(team)
+            }
+            None => Owner::User(actor.id),
+        };
+        let now = self.ports.clock.now();
+        let website = Website {
+            id: WebsiteId::new(),
+            name: text_field("name", &input.name, MAX_NAME)?,
+            domain: text_field("domain", &input.domain, MAX_DOMAIN)?,
+            share_id: input
+                .share_id
+                .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
+                .transpose()?,
+            reset_at: None,
+            owner,
+            created_by: actor.id,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        self.ports.websites.create(website).await
+    }
+
+    /// A website, to whoever may see it.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn get(&self, actor: &Principal, id: WebsiteId) -> Result<WebsiteDetails> {
+        let details = self.find(id).await?;
+        let allowed = actor.role.is_admin()
+            || match details.website.owner {
+                Owner::User(owner) => owner == actor.id,
+                Owner::Team(team) => self.role_in(team, actor.id).await?.is_some(),
+            };
+        if !allowed {
+            return Err(Error::Forbidden("you may not see this website".into()));
+        }
+        Ok(details)
+    }
+
+    /// Changes a website's name, domain or share id.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
+    /// [`Error::Forbidden`], and the store's errors.
+    pub async fn update(
+        &self,
+        actor: &Principal,
+        id: WebsiteId,
+        changes: WebsiteChanges,
+    ) -> Result<WebsiteDetails> {
+        if changes == WebsiteChanges::default() {
+            return Err(Error::Invalid("nothing to update".into()));
+        }
+        let mut details = self.find(id).await?;
+        self.require_manager(actor, &details.website).await?;
+        let website = &mut details.website;
+        if let Some(name) = &changes.name {
+            website.name = text_field("name", name, MAX_NAME)?;
+        }
+        if let Some(domain) = &changes.domain {
+            website.domain = text_field("domain", domain, MAX_DOMAIN)?;
+        }
+        if let Some(share_id) = changes.share_id {
+            website.share_id = share_id
+                .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
+                .transpose()?;
+        }
+        website.updated_at = self.ports.clock.now();
+        self.ports.websites.update(website).await?;
+        Ok(details)
+    }
+
+    /// Deletes a website (softly: it disappears from every list and lookup).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn delete(&self, actor: &Principal, id: WebsiteId) -> Result<()> {
+        let details = self.find(id).await?;
+        self.require_manager(actor, &details.website).await?;
+        self.ports.websites.delete(id, self.ports.clock.now()).await
+    }
+
+    /// One page of a user's websites, and with `include_teams` their teams' too (that user,
+    /// or an admin).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`], and the store's errors.
+    pub async fn of_user(
+        &self,
+        actor: &Principal,
+        user: UserId,
+        include_teams: bool,
+        page: &PageRequest<WebsiteOrder>,
+    ) -> Result<Page<WebsiteDetails>> {
+        require_self_or_admin(actor, &UserKey::Id(user))?;
+        let scope = WebsiteScope::User {
+            user,
+            include_teams,
+        };
+        self.ports.websites.list(scope, page).await
+    }
+
+    /// One page of a team's websites (its members, or an admin).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    pub async fn of_team(
+        &self,
+        actor: &Principal,
+        team: TeamId,
+        page: &PageRequest<WebsiteOrder>,
+    ) -> Result<Page<WebsiteDetails>> {
+        if self.ports.teams.find(team).await?.is_none() {
+            return Err(Error::NotFound(format!("team not found: {team}")));
+        }
+        if !actor.role.is_admin() && self.role_in(team, actor.id).await?.is_none() {
+            return Err(Error::Forbidden(
+                "only members may see a team's websites".into(),
+            ));
+        }
+        self.ports
+            .websites
+            .list(WebsiteScope::Team(team), page)
+            .await
+    }
+
+    async fn find(&self, id: WebsiteId) -> Result<WebsiteDetails> {
+        self.ports
+            .websites
+            .find(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("website not found: {id}")))
+    }
+
+    async fn role_in(&self, team: TeamId, user: UserId) -> Result<Option<TeamRole>> {
+        Ok(self
+            .ports
+            .teams
+            .membership(team, user)
+            .await?
+            .map(|m| m.role))
+    }
+
+    async fn require_team_manager(&self, actor: &Principal, team: TeamId) -> Result<()> {
+        if actor.role.is_admin()
+            || self
+                .role_in(team, actor.id)
+                .await?
+                .is_some_and(TeamRole::manages)
+        {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "only the team's owners and managers manage its websites".into(),
+            ))
+        }
+    }
+
+    async fn require_manager(&self, actor: &Principal, website: &Website) -> Result<()> {
+        require_editor(actor)?;
+        match website.owner {
+            _ if actor.role.is_admin() => Ok(()),
+            Owner::User(owner) if owner == actor.id => Ok(()),
+            Owner::User(_) => Err(Error::Forbidden("this website is not yours".into())),
+            Owner::Team(team) => self.require_team_manager(actor, team).await,
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use crate::{Error, Result};
+
+/// The largest page a list returns; larger requests are cut to it.
+pub const MAX_PAGE_SIZE: u64 = 100;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// Which page of a list, sorted by what, filtered how. `O` names the sortable columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest<O> {
+    /// 1-based.
+    pub page: u64,
+    pub page_size: u64,
+    /// Case-insensitive substring of the name (and domain, for websites).
+    pub search: Option<String>,
+    pub order_by: O,
+    pub descending: bool,
+}
+
+impl<O> PageRequest<O> {
+    /// Checks and bounds the numbers: pages start at 1, sizes are cut to [`MAX_PAGE_SIZE`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a page or size of 0.
+    pub fn new(
+        page: Option<u64>,
+        page_size: Option<u64>,
+        search: Option<String>,
+        order_by: O,
+        descending: bool,
+    ) -> Result<Self> {
+        let page = page.unwrap_or(1);
+        let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if page == 0 || page_size == 0 {
+            return Err(Error::Invalid("page and pageSize start at 1".into()));
+        }
+        Ok(Self {
+            page,
+            page_size: page_size.min(MAX_PAGE_SIZE),
+            search: search
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            order_by,
+            descending,
+        })
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(self.page_size)
+    }
+}
+
+/// One page of a list and the size of the whole list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub count: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// Columns users can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserOrder {
+    Username,
+    CreatedAt,
+}
+
+/// Columns teams can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamOrder {
+    Name,
+    CreatedAt,
+}
+
+/// Columns websites can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebsiteOrder {
+    Name,
+    Domain,
+    CreatedAt,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_default_bound_and_refuse_zero() {
+        let p = PageRequest::new(None, None, Some("  ".into()), TeamOrder::Name, false).unwrap();
+        assert_eq!((p.page, p.page_size, p.offset()), (1, 20, 0));
+        assert_eq!(p.search, None);
+        let p = PageRequest::new(Some(3), Some(1000), None, TeamOrder::Name, true).unwrap();
+        assert_eq!((p.page_size, p.offset()), (MAX_PAGE_SIZE, 200));
+        assert!(PageRequest::new(Some(0), None, None, TeamOrder::Name, false).is_err());
+        assert!(PageRequest::new(None, Some(0), None, TeamOrder::Name, false).is_err());
+    }
+}
