@@ -8,6 +8,12 @@ use poem_openapi::auth::{ApiKey, Bearer};
 #[oai(ty = "bearer", rename = "bearerAuth")]
 pub(crate) struct BearerToken(Bearer);
 
+impl BearerToken {
+    pub(crate) fn token(&self) -> &str {
+        &self.0.token
+    }
+}
+
 /// MCPHub's web frontend sends its token in `x-auth-token`.
 #[derive(SecurityScheme)]
 #[oai(
@@ -28,7 +34,7 @@ pub(crate) enum McpAuth {
 impl McpAuth {
     pub(crate) fn token(&self) -> &str {
         match self {
-            McpAuth::Bearer(BearerToken(bearer)) => &bearer.token,
+            McpAuth::Bearer(bearer) => bearer.token(),
             McpAuth::Header(HeaderToken(key)) => &key.key,
         }
     }

@@ -4,13 +4,16 @@ use poem::web::Html;
 use poem::{Endpoint, Response, endpoint::make_sync};
 use serde_json::{Map, Value};
 
-use crate::{Mounts, mcphub};
+use crate::{Mounts, mcphub, umami};
 
 /// The OpenAPI document of every mounted dialect, paths prefixed by their mounts.
 pub fn openapi_json(mounts: &Mounts) -> String {
     let mut specs = Vec::new();
     if let Some(prefix) = &mounts.mcphub {
         specs.push(mcphub::service(prefix).spec());
+    }
+    if let Some(prefix) = &mounts.umami {
+        specs.push(umami::service(prefix).spec());
     }
     let merged = merge(
         specs

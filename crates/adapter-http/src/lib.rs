@@ -1,5 +1,5 @@
-//! Roster over HTTP: the MCPHub users API and the operational routes, with one OpenAPI
-//! document for all of them.
+//! Roster over HTTP: the MCPHub and Umami users APIs and the operational routes, with one
+//! OpenAPI document for all of them.
 //!
 //! Handlers only translate: they decode a request, call a use-case of [`roster_app`], and
 //! encode the outcome in the dialect's format. Every error, including those poem raises
@@ -14,6 +14,7 @@ mod limit;
 mod mcphub;
 mod ops;
 mod state;
+mod umami;
 
 pub use docs::openapi_json;
 pub use state::{AppState, Mounts, ReadyCheck, routes};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use poem::{Endpoint, EndpointExt, Route};
 use roster_app::Roster;
 
-use crate::{docs, mcphub, ops};
+use crate::{docs, mcphub, ops, umami};
 
 /// Whether the service's dependencies answer; `/readyz` reports it.
 pub type ReadyCheck = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
@@ -21,12 +21,14 @@ pub struct AppState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mounts {
     pub mcphub: Option<String>,
+    pub umami: Option<String>,
 }
 
 impl Default for Mounts {
     fn default() -> Self {
         Self {
             mcphub: Some("/api".into()),
+            umami: Some("/umami/api".into()),
         }
     }
 }
@@ -39,6 +41,9 @@ pub fn routes(state: AppState, mounts: &Mounts) -> impl Endpoint + 'static {
         .at("/docs", docs::swagger_endpoint(mounts));
     if let Some(prefix) = &mounts.mcphub {
         route = route.nest(prefix, mcphub::routes(prefix));
+    }
+    if let Some(prefix) = &mounts.umami {
+        route = route.nest(prefix, umami::routes(prefix));
     }
     route.data(state)
 }

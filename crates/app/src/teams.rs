@@ -11,14 +11,15 @@ use crate::validate::text_field;
 
 const MAX_TEAM_NAME: usize = 100;
 const MAX_LOGO_URL: usize = 2048;
+const MAX_ACCESS_CODE: usize = 64;
 
-/// A change to a team; `None` leaves a field alone. `new_access_code` draws a fresh code,
-/// which shuts out everyone holding the old one.
+/// A change to a team; `None` leaves a field alone. A new access code shuts out everyone
+/// holding the old one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TeamChanges {
     pub name: Option<String>,
     pub logo_url: Option<Option<String>>,
-    pub new_access_code: bool,
+    pub access_code: Option<String>,
 }
 
 /// Teams and their members, with Umami's team rules: members see a team, owners and
@@ -73,7 +74,7 @@ impl TeamService {
         Ok(details)
     }
 
-    /// Renames a team, sets its logo or draws a new access code (owners, managers, admins).
+    /// Renames a team, sets its logo or its access code (owners, managers, admins).
     ///
     /// # Errors
     /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
@@ -97,8 +98,8 @@ impl TeamService {
                 .map(|url| text_field("logoUrl", &url, MAX_LOGO_URL))
                 .transpose()?;
         }
-        if changes.new_access_code {
-            team.access_code = access_code()?;
+        if let Some(code) = &changes.access_code {
+            team.access_code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
         }
         team.updated_at = self.ports.clock.now();
         self.ports.teams.update(&team).await?;
@@ -123,12 +124,12 @@ impl TeamService {
         self.ports.teams.delete(id, self.ports.clock.now()).await
     }
 
-    /// Joins the team whose access code is `code`, as a member.
+    /// Joins the team whose access code is `code`, as a member; returns the membership.
     ///
     /// # Errors
     /// [`Error::Forbidden`] for view-only users, [`Error::NotFound`] for an unknown code,
     /// [`Error::Conflict`] for a member already, and the store's errors.
-    pub async fn join(&self, actor: &Principal, code: &str) -> Result<Team> {
+    pub async fn join(&self, actor: &Principal, code: &str) -> Result<TeamMember> {
         require_editor(actor)?;
         let team = self
             .ports
@@ -136,8 +137,7 @@ impl TeamService {
             .find_by_access_code(code.trim())
             .await?
             .ok_or_else(|| Error::NotFound("no team has this access code".into()))?;
-        self.add(team.id, actor.id, TeamRole::Member).await?;
-        Ok(team)
+        self.add(team.id, actor.id, TeamRole::Member).await
     }
 
     /// One page of a team's members (members and admins).

@@ -140,6 +140,31 @@ impl UserService {
         self.ports.users.update(target.id, patch, revoke, now).await
     }
 
+    /// Changes the caller's own password after checking the current one; this ends all of
+    /// the caller's sessions.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`] for a wrong current password, [`Error::Invalid`] for a new
+    /// one that breaks the policy, and the store's errors.
+    pub async fn change_own_password(
+        &self,
+        actor: &Principal,
+        current: &str,
+        new: &str,
+    ) -> Result<User> {
+        let me = self.find(&UserKey::Id(actor.id)).await?;
+        if !self.ports.hasher.verify(current, &me.password_hash).await? {
+            return Err(Error::Unauthenticated(
+                "the current password is wrong".into(),
+            ));
+        }
+        let change = UpdateUser {
+            password: Some(new.to_owned()),
+            ..UpdateUser::default()
+        };
+        self.update(actor, &UserKey::Id(actor.id), change).await
+    }
+
     /// Deletes a user with their grants and sessions (admins only, never oneself).
     ///
     /// # Errors

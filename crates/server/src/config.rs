@@ -53,6 +53,15 @@ pub struct Config {
     )]
     pub mcphub_prefix: String,
 
+    /// Mount of the Umami dialect; empty to disable it.
+    #[arg(
+        long,
+        env = "ROSTER_UMAMI_PREFIX",
+        default_value = "/umami/api",
+        global = true
+    )]
+    pub umami_prefix: String,
+
     /// Lifetime of a login token, in seconds.
     #[arg(
         long,
@@ -165,6 +174,7 @@ impl Config {
         };
         Mounts {
             mcphub: mount(&self.mcphub_prefix),
+            umami: mount(&self.umami_prefix),
         }
     }
 }

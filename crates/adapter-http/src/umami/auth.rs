@@ -1,0 +1,145 @@
+use poem::web::{Data, RemoteAddr};
+use poem_openapi::OpenApi;
+use poem_openapi::payload::Json;
+use roster_domain::{Principal, TeamOrder, UserKey, WebsiteOrder};
+
+use super::types::{
+    Done, LoginBody, LoginResult, LoginUser, Me, Paged, PasswordBody, TeamView, WebsiteView,
+};
+use super::{ListQuery, Tag, UmamiResult, caller, login_teams};
+use crate::AppState;
+use crate::auth::{BearerToken, client_ip};
+use crate::body::JsonBody;
+
+pub(crate) struct AuthApi;
+
+async fn login_user(state: &AppState, actor: &Principal) -> UmamiResult<LoginUser> {
+    let user = state
+        .roster
+        .users()
+        .get(actor, &UserKey::Id(actor.id))
+        .await?;
+    let teams = login_teams(state, actor, actor.id).await?;
+    Ok(LoginUser::new(user, teams))
+}
+
+#[OpenApi]
+impl AuthApi {
+    /// Log in; the token works in both dialects.
+    #[oai(path = "/auth/login", method = "post", tag = "Tag::Auth")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        JsonBody(body): JsonBody<LoginBody>,
+    ) -> UmamiResult<Json<LoginResult>> {
+        let client = client_ip(remote);
+        let outcome = state
+            .roster
+            .auth()
+            .login(&body.username, &body.password, client.as_deref())
+            .await?;
+        let actor = Principal {
+            id: outcome.user.id,
+            username: outcome.user.username.clone(),
+            role: outcome.user.role,
+        };
+        let teams = login_teams(&state, &actor, actor.id).await?;
+        Ok(Json(LoginResult {
+            token: outcome.token.expose().to_owned(),
+            user: LoginUser::new(outcome.user, teams),
+        }))
+    }
+
+    /// End the session of the presented token.
+    #[oai(path = "/auth/logout", method = "post", tag = "Tag::Auth")]
+    async fn logout(&self, auth: BearerToken, state: Data<&AppState>) -> UmamiResult<Json<Done>> {
+        caller(&state, &auth).await?;
+        state.roster.auth().logout(auth.token()).await?;
+        Ok(Json(Done::new()))
+    }
+
+    /// The user behind the presented token.
+    #[oai(path = "/auth/verify", method = "post", tag = "Tag::Auth")]
+    async fn verify(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+    ) -> UmamiResult<Json<LoginUser>> {
+        let actor = caller(&state, &auth).await?;
+        Ok(Json(login_user(&state, &actor).await?))
+    }
+
+    /// The caller.
+    #[oai(path = "/me", method = "get", tag = "Tag::Auth")]
+    async fn me(&self, auth: BearerToken, state: Data<&AppState>) -> UmamiResult<Json<Me>> {
+        let actor = caller(&state, &auth).await?;
+        Ok(Json(Me {
+            auth_type: "session".into(),
+            user: login_user(&state, &actor).await?,
+        }))
+    }
+
+    /// The caller's teams. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `createdAt`), `sortDescending`.
+    #[oai(path = "/me/teams", method = "get", tag = "Tag::Auth")]
+    async fn my_teams(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<TeamView>>> {
+        let actor = caller(&state, &auth).await?;
+        let listing = params.listing::<TeamOrder>()?;
+        let page = state
+            .roster
+            .teams()
+            .teams_of(&actor, actor.id, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+
+    /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `domain`, `createdAt`), `sortDescending`, `includeTeams`.
+    #[oai(path = "/me/websites", method = "get", tag = "Tag::Auth")]
+    async fn my_websites(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
+        let actor = caller(&state, &auth).await?;
+        let listing = params.listing::<WebsiteOrder>()?;
+        let page = state
+            .roster
+            .websites()
+            .of_user(&actor, actor.id, params.include_teams()?, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+
+    /// Change the caller's password; every session of the caller ends.
+    #[oai(path = "/me/password", method = "post", tag = "Tag::Auth")]
+    async fn my_password(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<PasswordBody>,
+    ) -> UmamiResult<Json<LoginUser>> {
+        let actor = caller(&state, &auth).await?;
+        let user = state
+            .roster
+            .users()
+            .change_own_password(&actor, &body.current_password, &body.new_password)
+            .await?;
+        Ok(Json(LoginUser::new(user, Vec::new())))
+    }
+}

@@ -1,0 +1,82 @@
+//! The Umami users API: users addressed by id, teams and websites in pages, errors as
+//! `{"error": {"code", "message", "status"}}`. Usable by `@umami/api-client`.
+
+mod auth;
+mod params;
+mod teams;
+mod types;
+mod users;
+mod websites;
+
+use poem::web::Query;
+use poem::{Endpoint, EndpointExt};
+use poem_openapi::{OpenApiService, Tags};
+use roster_domain::{Principal, Team, TeamOrder, UserId};
+
+use crate::AppState;
+use crate::auth::BearerToken;
+use crate::error::{dialect_error, render};
+use crate::limit::limit_body;
+use params::ListParams;
+use types::ErrorEnvelope;
+
+dialect_error!(UmamiError, ErrorEnvelope);
+
+type UmamiResult<T> = Result<T, UmamiError>;
+
+/// Query parameters of a list, decoded by serde (documented in each operation's text).
+type ListQuery = Query<ListParams>;
+
+#[derive(Tags)]
+enum Tag {
+    /// Umami: log in and out, and the caller.
+    #[oai(rename = "Umami auth")]
+    Auth,
+    /// Umami: users by id.
+    #[oai(rename = "Umami users")]
+    Users,
+    /// Umami: teams and their members.
+    #[oai(rename = "Umami teams")]
+    Teams,
+    /// Umami: websites of users and teams.
+    #[oai(rename = "Umami websites")]
+    Websites,
+}
+
+type Apis = (
+    auth::AuthApi,
+    users::UsersApi,
+    teams::TeamsApi,
+    websites::WebsitesApi,
+);
+
+pub(crate) fn service(prefix: &str) -> OpenApiService<Apis, ()> {
+    let apis = (
+        auth::AuthApi,
+        users::UsersApi,
+        teams::TeamsApi,
+        websites::WebsitesApi,
+    );
+    OpenApiService::new(apis, "Roster", env!("CARGO_PKG_VERSION")).url_prefix(prefix)
+}
+
+pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
+    service(prefix)
+        .around(limit_body)
+        .catch_all_error(|err| async move { render::<ErrorEnvelope>(err) })
+}
+
+async fn caller(state: &AppState, auth: &BearerToken) -> UmamiResult<Principal> {
+    Ok(state.roster.auth().authenticate(auth.token()).await?)
+}
+
+/// The teams shown with a user at login and in `/me`: the first page, by name.
+async fn login_teams(state: &AppState, actor: &Principal, user: UserId) -> UmamiResult<Vec<Team>> {
+    let listing = ListParams::default().listing::<TeamOrder>()?;
+    let page = state
+        .roster
+        .teams()
+        .teams_of(actor, user, &listing.request)
+        .await?;
+    Ok(page.items.into_iter().map(|d| d.team).collect())
+}

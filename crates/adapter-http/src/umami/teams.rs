@@ -1,0 +1,287 @@
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use roster_app::TeamChanges;
+use roster_domain::{Principal, TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
+
+use super::params::uuid_of;
+use super::types::{
+    AddTeamUserBody, CreateTeamBody, CreatedTeamPart, Done, JoinTeamBody, Paged, TeamUserView,
+    TeamView, UpdateTeamBody, UpdateTeamUserBody, WebsiteView,
+};
+use super::{ListQuery, Tag, UmamiResult, caller};
+use crate::AppState;
+use crate::auth::BearerToken;
+use crate::body::JsonBody;
+
+pub(crate) struct TeamsApi;
+
+fn team_id(raw: &str) -> UmamiResult<TeamId> {
+    Ok(TeamId(uuid_of(raw, "teamId")?))
+}
+
+fn user_id(raw: &str) -> UmamiResult<UserId> {
+    Ok(UserId(uuid_of(raw, "userId")?))
+}
+
+fn team_role(raw: &str) -> UmamiResult<TeamRole> {
+    Ok(raw.parse()?)
+}
+
+async fn team_page(
+    state: &AppState,
+    actor: &Principal,
+    params: &ListQuery,
+) -> UmamiResult<Json<Paged<TeamView>>> {
+    let listing = params.listing::<TeamOrder>()?;
+    let page = state
+        .roster
+        .teams()
+        .teams_of(actor, actor.id, &listing.request)
+        .await?;
+    Ok(Json(Paged::new(
+        page,
+        Some(listing.order_by),
+        listing.search,
+    )))
+}
+
+#[OpenApi]
+impl TeamsApi {
+    /// Create a team owned by the caller; answers `[team, ownerMembership]`.
+    #[oai(path = "/teams", method = "post", tag = "Tag::Teams")]
+    async fn create(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<CreateTeamBody>,
+    ) -> UmamiResult<Json<Vec<CreatedTeamPart>>> {
+        let actor = caller(&state, &auth).await?;
+        let teams = state.roster.teams();
+        let team = teams.create(&actor, &body.name).await?;
+        let owner = teams.member(&actor, team.id, actor.id).await?;
+        Ok(Json(vec![
+            CreatedTeamPart::Team(team.into()),
+            CreatedTeamPart::Member(TeamUserView::bare(owner.member)),
+        ]))
+    }
+
+    /// The caller's teams. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `createdAt`), `sortDescending`.
+    #[oai(path = "/teams", method = "get", tag = "Tag::Teams")]
+    async fn mine(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<TeamView>>> {
+        let actor = caller(&state, &auth).await?;
+        team_page(&state, &actor, &params).await
+    }
+
+    /// Join a team by its access code, as a member; answers the membership.
+    #[oai(path = "/teams/join", method = "post", tag = "Tag::Teams")]
+    async fn join(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<JoinTeamBody>,
+    ) -> UmamiResult<Json<TeamUserView>> {
+        let actor = caller(&state, &auth).await?;
+        let member = state.roster.teams().join(&actor, &body.access_code).await?;
+        Ok(Json(TeamUserView::bare(member)))
+    }
+
+    /// One team with its members (members and admins).
+    #[oai(path = "/teams/:teamId", method = "get", tag = "Tag::Teams")]
+    async fn get(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+    ) -> UmamiResult<Json<TeamView>> {
+        let actor = caller(&state, &auth).await?;
+        let team = state.roster.teams().get(&actor, team_id(&id)?).await?;
+        Ok(Json(team.into()))
+    }
+
+    /// Rename a team, or set its logo or access code (owners, managers, admins).
+    #[oai(path = "/teams/:teamId", method = "post", tag = "Tag::Teams")]
+    async fn update(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        JsonBody(body): JsonBody<UpdateTeamBody>,
+    ) -> UmamiResult<Json<TeamView>> {
+        let actor = caller(&state, &auth).await?;
+        let changes = TeamChanges {
+            name: body.name,
+            logo_url: body.logo_url.map(Some),
+            access_code: body.access_code,
+        };
+        let team = state
+            .roster
+            .teams()
+            .update(&actor, team_id(&id)?, changes)
+            .await?;
+        Ok(Json(team.into()))
+    }
+
+    /// Delete a team (its owner, admins); its websites are deleted with it.
+    #[oai(path = "/teams/:teamId", method = "delete", tag = "Tag::Teams")]
+    async fn delete(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+    ) -> UmamiResult<Json<Done>> {
+        let actor = caller(&state, &auth).await?;
+        state.roster.teams().delete(&actor, team_id(&id)?).await?;
+        Ok(Json(Done::new()))
+    }
+
+    /// A team's members (members and admins). Query: `page`, `pageSize`, `query`
+    /// (usernames), `orderBy` (`name`, `createdAt`), `sortDescending`.
+    #[oai(path = "/teams/:teamId/users", method = "get", tag = "Tag::Teams")]
+    async fn members(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<TeamUserView>>> {
+        let actor = caller(&state, &auth).await?;
+        let listing = params.listing::<TeamOrder>()?;
+        let page = state
+            .roster
+            .teams()
+            .members(&actor, team_id(&id)?, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+
+    /// Add a user to a team (owners, managers, admins).
+    #[oai(path = "/teams/:teamId/users", method = "post", tag = "Tag::Teams")]
+    async fn add_member(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        JsonBody(body): JsonBody<AddTeamUserBody>,
+    ) -> UmamiResult<Json<TeamUserView>> {
+        let actor = caller(&state, &auth).await?;
+        let member = state
+            .roster
+            .teams()
+            .add_member(
+                &actor,
+                team_id(&id)?,
+                user_id(&body.user_id)?,
+                team_role(&body.role)?,
+            )
+            .await?;
+        Ok(Json(TeamUserView::bare(member)))
+    }
+
+    /// One member of a team (members and admins).
+    #[oai(
+        path = "/teams/:teamId/users/:userId",
+        method = "get",
+        tag = "Tag::Teams"
+    )]
+    async fn member(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "userId")] user: Path<String>,
+    ) -> UmamiResult<Json<TeamUserView>> {
+        let actor = caller(&state, &auth).await?;
+        let member = state
+            .roster
+            .teams()
+            .member(&actor, team_id(&id)?, user_id(&user)?)
+            .await?;
+        Ok(Json(member.into()))
+    }
+
+    /// Change a member's team role (owners, managers, admins).
+    #[oai(
+        path = "/teams/:teamId/users/:userId",
+        method = "post",
+        tag = "Tag::Teams"
+    )]
+    async fn set_role(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "userId")] user: Path<String>,
+        JsonBody(body): JsonBody<UpdateTeamUserBody>,
+    ) -> UmamiResult<Json<TeamUserView>> {
+        let actor = caller(&state, &auth).await?;
+        let member = state
+            .roster
+            .teams()
+            .set_member_role(
+                &actor,
+                team_id(&id)?,
+                user_id(&user)?,
+                team_role(&body.role)?,
+            )
+            .await?;
+        Ok(Json(TeamUserView::bare(member)))
+    }
+
+    /// Remove a member (owners, managers, admins), or leave a team.
+    #[oai(
+        path = "/teams/:teamId/users/:userId",
+        method = "delete",
+        tag = "Tag::Teams"
+    )]
+    async fn remove_member(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "userId")] user: Path<String>,
+    ) -> UmamiResult<Json<Done>> {
+        let actor = caller(&state, &auth).await?;
+        state
+            .roster
+            .teams()
+            .remove_member(&actor, team_id(&id)?, user_id(&user)?)
+            .await?;
+        Ok(Json(Done::new()))
+    }
+
+    /// A team's websites (members and admins). Query: `page`, `pageSize`, `query`,
+    /// `orderBy` (`name`, `domain`, `createdAt`), `sortDescending`.
+    #[oai(path = "/teams/:teamId/websites", method = "get", tag = "Tag::Teams")]
+    async fn websites(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "teamId")] id: Path<String>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
+        let actor = caller(&state, &auth).await?;
+        let listing = params.listing::<WebsiteOrder>()?;
+        let page = state
+            .roster
+            .websites()
+            .of_team(&actor, team_id(&id)?, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+}

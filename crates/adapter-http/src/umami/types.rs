@@ -1,0 +1,443 @@
+//! The Umami dialect's bodies, with the field names of Umami's API.
+
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{Object, Union};
+use roster_domain::{
+    NamedMember, Owner, Page, Team, TeamDetails, TeamMember, User, UserId, Username, WebsiteDetails,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::ErrorBody;
+
+/// `{"error": {"code", "message", "status"}}`.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiError")]
+pub(crate) struct ErrorEnvelope {
+    pub error: ErrorDetail,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiErrorDetail")]
+pub(crate) struct ErrorDetail {
+    /// `bad-request`, `unauthorized`, `forbidden`, `not-found`, `conflict`,
+    /// `too-many-requests`, `service-unavailable` or `internal-error`.
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+}
+
+impl ErrorBody for ErrorEnvelope {
+    fn new(status: StatusCode, message: String) -> Self {
+        let code = match status {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
+            StatusCode::SERVICE_UNAVAILABLE => "service-unavailable",
+            s if s.is_server_error() => "internal-error",
+            _ => "bad-request",
+        };
+        Self {
+            error: ErrorDetail {
+                code: code.into(),
+                message,
+                status: status.as_u16(),
+            },
+        }
+    }
+}
+
+/// `{"ok": true}`, Umami's answer to a deletion or logout.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiOk")]
+pub(crate) struct Done {
+    pub ok: bool,
+}
+
+impl Done {
+    pub fn new() -> Self {
+        Self { ok: true }
+    }
+}
+
+/// A user, as every user endpoint returns one.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiUser", rename_all = "camelCase")]
+pub(crate) struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            username: user.username.to_string(),
+            role: user.role.as_str().into(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A freshly created user.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiCreatedUser")]
+pub(crate) struct CreatedUser {
+    pub id: Uuid,
+    pub username: String,
+    pub role: String,
+}
+
+/// A user named inside another object.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiUserRef")]
+pub(crate) struct UserRef {
+    pub id: Uuid,
+    pub username: String,
+}
+
+impl UserRef {
+    pub fn new(id: UserId, username: &Username) -> Self {
+        Self {
+            id: id.0,
+            username: username.to_string(),
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiLoginTeam", rename_all = "camelCase")]
+pub(crate) struct LoginTeam {
+    pub id: Uuid,
+    pub name: String,
+    pub logo_url: Option<String>,
+}
+
+/// The caller, as login, verify and `/me` show them.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiLoginUser", rename_all = "camelCase")]
+pub(crate) struct LoginUser {
+    pub id: Uuid,
+    pub username: String,
+    pub role: String,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub teams: Vec<LoginTeam>,
+}
+
+impl LoginUser {
+    pub fn new(user: User, teams: Vec<Team>) -> Self {
+        Self {
+            id: user.id.0,
+            is_admin: user.role.is_admin(),
+            role: user.role.as_str().into(),
+            username: user.username.to_string(),
+            created_at: user.created_at,
+            teams: teams
+                .into_iter()
+                .map(|t| LoginTeam {
+                    id: t.id.0,
+                    name: t.name,
+                    logo_url: t.logo_url,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiLoginResult")]
+pub(crate) struct LoginResult {
+    pub token: String,
+    pub user: LoginUser,
+}
+
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiMe", rename_all = "camelCase")]
+pub(crate) struct Me {
+    /// Always `session`: Roster has no API keys or share tokens.
+    pub auth_type: String,
+    pub user: LoginUser,
+}
+
+/// A team membership.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiTeamUser", rename_all = "camelCase")]
+pub(crate) struct TeamUserView {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[oai(skip_serializing_if_is_none)]
+    pub user: Option<UserRef>,
+}
+
+impl TeamUserView {
+    pub fn bare(member: TeamMember) -> Self {
+        Self {
+            id: member.id,
+            team_id: member.team_id.0,
+            user_id: member.user_id.0,
+            role: member.role.as_str().into(),
+            created_at: member.created_at,
+            updated_at: member.updated_at,
+            user: None,
+        }
+    }
+}
+
+impl From<NamedMember> for TeamUserView {
+    fn from(named: NamedMember) -> Self {
+        let user = UserRef::new(named.member.user_id, &named.username);
+        Self {
+            user: Some(user),
+            ..Self::bare(named.member)
+        }
+    }
+}
+
+/// How many websites and members a team has.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiTeamCount", rename_all = "camelCase")]
+pub(crate) struct TeamCount {
+    pub website: u64,
+    pub team_user: u64,
+}
+
+/// A team; lists and lookups add its counts and members.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiTeam", rename_all = "camelCase")]
+pub(crate) struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    pub access_code: String,
+    pub logo_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Always `false`: Roster has no two-factor login.
+    pub two_factor_required: bool,
+    #[oai(rename = "_count", skip_serializing_if_is_none)]
+    pub count: Option<TeamCount>,
+    #[oai(skip_serializing_if_is_none)]
+    pub team_user: Option<Vec<TeamUserView>>,
+}
+
+impl From<Team> for TeamView {
+    fn from(team: Team) -> Self {
+        Self {
+            id: team.id.0,
+            name: team.name,
+            access_code: team.access_code,
+            logo_url: team.logo_url,
+            created_at: team.created_at,
+            updated_at: team.updated_at,
+            deleted_at: None,
+            two_factor_required: false,
+            count: None,
+            team_user: None,
+        }
+    }
+}
+
+impl From<TeamDetails> for TeamView {
+    fn from(details: TeamDetails) -> Self {
+        Self {
+            count: Some(TeamCount {
+                website: details.website_count,
+                team_user: details.members.len() as u64,
+            }),
+            team_user: Some(details.members.into_iter().map(Into::into).collect()),
+            ..Self::from(details.team)
+        }
+    }
+}
+
+/// What creating a team returns: the team, then the owner's membership.
+#[derive(Union, Debug)]
+#[oai(rename = "UmamiCreatedTeamPart", one_of)]
+pub(crate) enum CreatedTeamPart {
+    Team(TeamView),
+    Member(TeamUserView),
+}
+
+/// A website; a user's website names its owner in `user`.
+#[derive(Object, Debug)]
+#[oai(rename = "UmamiWebsite", rename_all = "camelCase")]
+pub(crate) struct WebsiteView {
+    pub id: Uuid,
+    pub name: String,
+    pub domain: String,
+    pub share_id: Option<String>,
+    pub reset_at: Option<DateTime<Utc>>,
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// The owner, for a user's website.
+    #[oai(skip_serializing_if_is_none)]
+    pub user: Option<UserRef>,
+}
+
+impl From<WebsiteDetails> for WebsiteView {
+    fn from(details: WebsiteDetails) -> Self {
+        let site = details.website;
+        let (user_id, team_id) = match site.owner {
+            Owner::User(user) => (Some(user), None),
+            Owner::Team(team) => (None, Some(team.0)),
+        };
+        Self {
+            user: user_id
+                .zip(details.owner_name.as_ref())
+                .map(|(id, name)| UserRef::new(id, name)),
+            id: site.id.0,
+            name: site.name,
+            domain: site.domain,
+            share_id: site.share_id,
+            reset_at: site.reset_at,
+            user_id: user_id.map(|u| u.0),
+            team_id,
+            created_by: site.created_by.0,
+            created_at: site.created_at,
+            updated_at: site.updated_at,
+            deleted_at: site.deleted_at,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub(crate) struct Paged<T: ParseFromJSON + ToJSON> {
+    pub data: Vec<T>,
+    /// Items in the whole list.
+    pub count: u64,
+    pub page: u64,
+    pub page_size: u64,
+    #[oai(skip_serializing_if_is_none)]
+    pub order_by: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub search: Option<String>,
+}
+
+impl<T: ParseFromJSON + ToJSON> Paged<T> {
+    pub fn new<D: Into<T>>(
+        page: Page<D>,
+        order_by: Option<String>,
+        search: Option<String>,
+    ) -> Self {
+        Self {
+            data: page.items.into_iter().map(Into::into).collect(),
+            count: page.count,
+            page: page.page,
+            page_size: page.page_size,
+            order_by,
+            search,
+        }
+    }
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiLogin")]
+pub(crate) struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiCreateUser")]
+pub(crate) struct CreateUserBody {
+    pub username: String,
+    pub password: String,
+    /// `admin`, `user` or `view-only`; defaults to `user`.
+    pub role: Option<String>,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiUpdateUser")]
+pub(crate) struct UpdateUserBody {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiChangePassword", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PasswordBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiCreateTeam")]
+pub(crate) struct CreateTeamBody {
+    pub name: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiUpdateTeam", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateTeamBody {
+    pub name: Option<String>,
+    pub access_code: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiJoinTeam", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JoinTeamBody {
+    pub access_code: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiAddTeamUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AddTeamUserBody {
+    pub user_id: String,
+    /// `team-owner`, `team-manager`, `team-member` or `team-view-only`.
+    pub role: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiUpdateTeamUser")]
+pub(crate) struct UpdateTeamUserBody {
+    pub role: String,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiCreateWebsite", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateWebsiteBody {
+    pub name: String,
+    pub domain: String,
+    pub share_id: Option<String>,
+    pub team_id: Option<String>,
+}
+
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiUpdateWebsite", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateWebsiteBody {
+    pub name: Option<String>,
+    pub domain: Option<String>,
+    /// `null` removes the share id; leaving it out keeps it.
+    #[serde(default, deserialize_with = "present")]
+    pub share_id: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}

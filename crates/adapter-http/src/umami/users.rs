@@ -1,0 +1,193 @@
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{OpenApi, Union};
+use roster_app::{CreateUser, UpdateUser};
+use roster_domain::{Role, TeamOrder, UserId, UserKey, UserOrder, WebsiteOrder};
+
+use super::params::uuid_of;
+use super::types::{
+    CreateUserBody, CreatedUser, Done, Paged, TeamView, UpdateUserBody, UserView, WebsiteView,
+};
+use super::{ListQuery, Tag, UmamiResult, caller};
+use crate::AppState;
+use crate::auth::BearerToken;
+use crate::body::JsonBody;
+
+pub(crate) struct UsersApi;
+
+/// Every user when no paging parameter is sent; one page of users otherwise.
+#[derive(Union, Debug)]
+#[oai(rename = "UmamiUserList", one_of)]
+enum UserList {
+    All(Vec<UserView>),
+    Page(Paged<UserView>),
+}
+
+fn user_key(raw: &str) -> UmamiResult<UserKey> {
+    Ok(UserKey::Id(UserId(uuid_of(raw, "userId")?)))
+}
+
+fn role(raw: Option<String>) -> UmamiResult<Option<Role>> {
+    Ok(raw.as_deref().map(str::parse).transpose()?)
+}
+
+#[OpenApi]
+impl UsersApi {
+    /// Create a user (admins).
+    #[oai(path = "/users", method = "post", tag = "Tag::Users")]
+    async fn create(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<CreateUserBody>,
+    ) -> UmamiResult<Json<CreatedUser>> {
+        let actor = caller(&state, &auth).await?;
+        let input = CreateUser {
+            role: role(body.role)?,
+            username: body.username,
+            password: body.password,
+            ..CreateUser::default()
+        };
+        let user = state.roster.users().create(&actor, input).await?;
+        Ok(Json(CreatedUser {
+            id: user.id.0,
+            username: user.username.to_string(),
+            role: user.role.as_str().into(),
+        }))
+    }
+
+    /// Every user (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`username`,
+    /// `createdAt`), `sortDescending`; with any of them the answer is one page.
+    #[oai(path = "/admin/users", method = "get", tag = "Tag::Users")]
+    async fn list(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<UserList>> {
+        let actor = caller(&state, &auth).await?;
+        let users = state.roster.users();
+        if !params.is_paged() {
+            let all = users.list(&actor).await?;
+            return Ok(Json(UserList::All(
+                all.into_iter().map(Into::into).collect(),
+            )));
+        }
+        let listing = params.listing::<UserOrder>()?;
+        let page = users.page(&actor, &listing.request).await?;
+        Ok(Json(UserList::Page(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        ))))
+    }
+
+    /// One user (admins, or the user).
+    #[oai(path = "/users/:userId", method = "get", tag = "Tag::Users")]
+    async fn get(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "userId")] user_id: Path<String>,
+    ) -> UmamiResult<Json<UserView>> {
+        let actor = caller(&state, &auth).await?;
+        let user = state
+            .roster
+            .users()
+            .get(&actor, &user_key(&user_id)?)
+            .await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Change a user (admins); a user may change only their own password.
+    #[oai(path = "/users/:userId", method = "post", tag = "Tag::Users")]
+    async fn update(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "userId")] user_id: Path<String>,
+        JsonBody(body): JsonBody<UpdateUserBody>,
+    ) -> UmamiResult<Json<UserView>> {
+        let actor = caller(&state, &auth).await?;
+        let input = UpdateUser {
+            role: role(body.role)?,
+            username: body.username,
+            password: body.password,
+            ..UpdateUser::default()
+        };
+        let user = state
+            .roster
+            .users()
+            .update(&actor, &user_key(&user_id)?, input)
+            .await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Delete a user (admins; not oneself, not the last admin).
+    #[oai(path = "/users/:userId", method = "delete", tag = "Tag::Users")]
+    async fn delete(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "userId")] user_id: Path<String>,
+    ) -> UmamiResult<Json<Done>> {
+        let actor = caller(&state, &auth).await?;
+        state
+            .roster
+            .users()
+            .delete(&actor, &user_key(&user_id)?)
+            .await?;
+        Ok(Json(Done::new()))
+    }
+
+    /// A user's websites (admins, or the user). Query: `page`, `pageSize`, `query`,
+    /// `orderBy` (`name`, `domain`, `createdAt`), `sortDescending`, `includeTeams`.
+    #[oai(path = "/users/:userId/websites", method = "get", tag = "Tag::Users")]
+    async fn websites(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "userId")] user_id: Path<String>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
+        let actor = caller(&state, &auth).await?;
+        let user = UserId(uuid_of(&user_id, "userId")?);
+        let listing = params.listing::<WebsiteOrder>()?;
+        let page = state
+            .roster
+            .websites()
+            .of_user(&actor, user, params.include_teams()?, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+
+    /// A user's teams (admins, or the user), each with `_count` and `teamUser`. Query:
+    /// `page`, `pageSize`, `query`, `orderBy` (`name`, `createdAt`), `sortDescending`.
+    #[oai(path = "/users/:userId/teams", method = "get", tag = "Tag::Users")]
+    async fn teams(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "userId")] user_id: Path<String>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<TeamView>>> {
+        let actor = caller(&state, &auth).await?;
+        let user = UserId(uuid_of(&user_id, "userId")?);
+        let listing = params.listing::<TeamOrder>()?;
+        let page = state
+            .roster
+            .teams()
+            .teams_of(&actor, user, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+}

@@ -1,0 +1,132 @@
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use roster_app::{NewWebsite, WebsiteChanges};
+use roster_domain::{TeamId, WebsiteId, WebsiteOrder};
+
+use super::params::uuid_of;
+use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
+use super::{ListQuery, Tag, UmamiResult, caller};
+use crate::AppState;
+use crate::auth::BearerToken;
+use crate::body::JsonBody;
+
+pub(crate) struct WebsitesApi;
+
+fn website_id(raw: &str) -> UmamiResult<WebsiteId> {
+    Ok(WebsiteId(uuid_of(raw, "websiteId")?))
+}
+
+#[OpenApi]
+impl WebsitesApi {
+    /// Create a website for the caller or, with `teamId`, for a team the caller manages.
+    #[oai(path = "/websites", method = "post", tag = "Tag::Websites")]
+    async fn create(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        JsonBody(body): JsonBody<CreateWebsiteBody>,
+    ) -> UmamiResult<Json<WebsiteView>> {
+        let actor = caller(&state, &auth).await?;
+        let team = body
+            .team_id
+            .as_deref()
+            .map(|raw| uuid_of(raw, "teamId").map(TeamId))
+            .transpose()?;
+        let input = NewWebsite {
+            name: body.name,
+            domain: body.domain,
+            share_id: body.share_id,
+            team,
+        };
+        let websites = state.roster.websites();
+        let created = websites.create(&actor, input).await?;
+        Ok(Json(websites.get(&actor, created.id).await?.into()))
+    }
+
+    /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `domain`, `createdAt`), `sortDescending`, `includeTeams`.
+    #[oai(path = "/websites", method = "get", tag = "Tag::Websites")]
+    async fn mine(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
+        let actor = caller(&state, &auth).await?;
+        let listing = params.listing::<WebsiteOrder>()?;
+        let page = state
+            .roster
+            .websites()
+            .of_user(&actor, actor.id, params.include_teams()?, &listing.request)
+            .await?;
+        Ok(Json(Paged::new(
+            page,
+            Some(listing.order_by),
+            listing.search,
+        )))
+    }
+
+    /// One website (its owner, its team's members, admins).
+    #[oai(path = "/websites/:websiteId", method = "get", tag = "Tag::Websites")]
+    async fn get(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "websiteId")] id: Path<String>,
+    ) -> UmamiResult<Json<WebsiteView>> {
+        let actor = caller(&state, &auth).await?;
+        let site = state
+            .roster
+            .websites()
+            .get(&actor, website_id(&id)?)
+            .await?;
+        Ok(Json(site.into()))
+    }
+
+    /// Change a website's name, domain or shareId (its owner, team owners and managers,
+    /// admins).
+    #[oai(path = "/websites/:websiteId", method = "post", tag = "Tag::Websites")]
+    async fn update(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "websiteId")] id: Path<String>,
+        JsonBody(body): JsonBody<UpdateWebsiteBody>,
+    ) -> UmamiResult<Json<WebsiteView>> {
+        let actor = caller(&state, &auth).await?;
+        let changes = WebsiteChanges {
+            name: body.name,
+            domain: body.domain,
+            share_id: body.share_id,
+        };
+        let site = state
+            .roster
+            .websites()
+            .update(&actor, website_id(&id)?, changes)
+            .await?;
+        Ok(Json(site.into()))
+    }
+
+    /// Delete a website (as for changing it).
+    #[oai(
+        path = "/websites/:websiteId",
+        method = "delete",
+        tag = "Tag::Websites"
+    )]
+    async fn delete(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+        #[oai(name = "websiteId")] id: Path<String>,
+    ) -> UmamiResult<Json<Done>> {
+        let actor = caller(&state, &auth).await?;
+        state
+            .roster
+            .websites()
+            .delete(&actor, website_id(&id)?)
+            .await?;
+        Ok(Json(Done::new()))
+    }
+}
