@@ -9,9 +9,10 @@ use uuid::Uuid;
 #[derive(Deserialize, Debug, Default)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListParams {
-    page: Option<u64>,
-    page_size: Option<u64>,
-    max_results: Option<u64>,
+    // Numbers arrive as text so that a bad one is refused with its name.
+    page: Option<String>,
+    page_size: Option<String>,
+    max_results: Option<String>,
     query: Option<String>,
     search: Option<String>,
     order_by: Option<String>,
@@ -80,9 +81,13 @@ impl ListParams {
                 Error::Invalid(format!("orderBy must be one of {}", names.join(", ")))
             })?;
         let search = self.query.clone().or_else(|| self.search.clone());
+        let page_size = match &self.page_size {
+            Some(size) => Some(number("pageSize", size)?),
+            None => self.max_results.as_deref().map(|n| number("maxResults", n)).transpose()?,
+        };
         let request = PageRequest::new(
-            self.page,
-            self.page_size.or(self.max_results),
+            self.page.as_deref().map(|n| number("page", n)).transpose()?,
+            page_size,
             search,
             column,
             flag("sortDescending", self.sort_descending.as_deref())?,
@@ -93,6 +98,12 @@ impl ListParams {
             order_by: order_by.to_owned(),
         })
     }
+}
+
+fn number(name: &str, raw: &str) -> Result<u64> {
+    raw.trim()
+        .parse()
+        .map_err(|_| Error::Invalid(format!("{name} must be a whole number (got {raw:?})")))
 }
 
 fn flag(name: &str, raw: Option<&str>) -> Result<bool> {
@@ -139,6 +150,7 @@ mod tests {
                 .is_err()
         );
         assert!(params("page=0").listing::<TeamOrder>().is_err());
+        assert!(params("pageSize=-1").listing::<TeamOrder>().is_err());
         assert!(!params("").is_paged() && params("query=x").is_paged());
         assert!(uuid_of("nope", "userId").is_err());
     }

@@ -149,3 +149,54 @@ pub fn assert_mcp_error(actual: &(StatusCode, Value), status: StatusCode, needle
         "message {message:?} should mention {needle:?}"
     );
 }
+
+impl TestApp {
+    /// A request to the Umami dialect at `/umami/api{path}`.
+    pub async fn umami(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.request(method, &format!("/umami/api{path}"), token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    /// Creates a user through the Umami API and returns their id and a token.
+    pub async fn umami_user(&self, admin_token: &str, name: &str, role: &str) -> (String, String) {
+        let body = json!({ "username": name, "password": "password-1", "role": role });
+        let (status, body) = self
+            .umami(
+                reqwest::Method::POST,
+                "/users",
+                Some(admin_token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let id = body["id"].as_str().expect("id").to_owned();
+        (id, self.token(name, "password-1").await)
+    }
+}
+
+/// Asserts an Umami error body with `status` and `code` whose message contains `needle`.
+pub fn assert_umami_error(
+    actual: &(StatusCode, Value),
+    status: StatusCode,
+    code: &str,
+    needle: &str,
+) {
+    let (got, body) = actual;
+    assert_eq!(*got, status, "{body}");
+    assert_eq!(body["error"]["code"], json!(code), "{body}");
+    assert_eq!(body["error"]["status"], json!(status.as_u16()), "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.to_lowercase().contains(&needle.to_lowercase()),
+        "message {message:?} should mention {needle:?}"
+    );
+}

@@ -6,3 +6,7 @@ mod mcphub_auth;
 mod mcphub_errors;
 mod mcphub_users;
 mod ops;
+mod umami_auth;
+mod umami_teams;
+mod umami_users;
+mod umami_websites;

@@ -1,0 +1,302 @@
+//! Umami websites of users and teams.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_umami_error};
+
+roster_db::on_every_backend!(
+    crate::helpers::run;
+    users_create_and_manage_their_own_websites,
+    team_websites_follow_team_roles,
+    website_lists_search_sort_and_include_teams,
+);
+
+async fn create(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
+    app.umami(Method::POST, "/websites", Some(token), Some(body))
+        .await
+}
+
+async fn users_create_and_manage_their_own_websites(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (id, user) = app.umami_user(&admin, "owner", "user").await;
+    let (_, other) = app.umami_user(&admin, "other", "user").await;
+    let (_, viewer) = app.umami_user(&admin, "viewer", "view-only").await;
+    let (status, site) = create(
+        &app,
+        &user,
+        json!({ "name": "Blog", "domain": "blog.example", "shareId": "blog-share" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    assert_eq!(
+        (
+            site["userId"].clone(),
+            site["teamId"].clone(),
+            site["createdBy"].clone()
+        ),
+        (json!(id), json!(null), json!(id))
+    );
+    assert_eq!(site["user"], json!({ "id": id, "username": "owner" }));
+    let path = format!("/websites/{}", site["id"].as_str().unwrap());
+
+    let refused = create(&app, &viewer, json!({ "name": "V", "domain": "v.example" })).await;
+    assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "view-only");
+    let missing = create(&app, &user, json!({ "name": "No domain" })).await;
+    assert_umami_error(
+        &missing,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "missing field `domain`",
+    );
+    let taken = create(
+        &app,
+        &other,
+        json!({ "name": "Copy", "domain": "c.example", "shareId": "blog-share" }),
+    )
+    .await;
+    assert_umami_error(&taken, StatusCode::CONFLICT, "conflict", "shareId");
+
+    let refused = app.umami(Method::GET, &path, Some(&other), None).await;
+    assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "may not see");
+    let refused = app
+        .umami(
+            Method::POST,
+            &path,
+            Some(&other),
+            Some(json!({ "name": "Mine now" })),
+        )
+        .await;
+    assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "not yours");
+    let change = json!({ "websiteId": site["id"], "name": "Journal", "shareId": null });
+    let (status, changed) = app
+        .umami(Method::POST, &path, Some(&user), Some(change))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        (
+            changed["name"].clone(),
+            changed["shareId"].clone(),
+            changed["domain"].clone()
+        ),
+        (json!("Journal"), json!(null), json!("blog.example"))
+    );
+    let empty = app
+        .umami(Method::POST, &path, Some(&user), Some(json!({})))
+        .await;
+    assert_umami_error(
+        &empty,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "nothing to update",
+    );
+    let (status, _) = app.umami(Method::GET, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let refused = app.umami(Method::DELETE, &path, Some(&other), None).await;
+    assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "not yours");
+    let (status, body) = app.umami(Method::DELETE, &path, Some(&user), None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "ok": true })));
+    assert_umami_error(
+        &app.umami(Method::GET, &path, Some(&user), None).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "website not found",
+    );
+    let malformed = app
+        .umami(Method::GET, "/websites/123", Some(&user), None)
+        .await;
+    assert_umami_error(
+        &malformed,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "websiteId must be a UUID",
+    );
+}
+
+async fn team_websites_follow_team_roles(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, owner) = app.umami_user(&admin, "owner", "user").await;
+    let (member_id, member) = app.umami_user(&admin, "member", "user").await;
+    let (_, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&owner),
+            Some(json!({ "name": "Blue" })),
+        )
+        .await;
+    let team_id = team[0]["id"].as_str().unwrap().to_owned();
+    let add = json!({ "userId": member_id, "role": "team-member" });
+    app.umami(
+        Method::POST,
+        &format!("/teams/{team_id}/users"),
+        Some(&owner),
+        Some(add),
+    )
+    .await;
+
+    let (status, site) = create(
+        &app,
+        &owner,
+        json!({ "name": "Shared", "domain": "s.example", "teamId": team_id }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    assert_eq!(
+        (site["teamId"].clone(), site["userId"].clone()),
+        (json!(team_id), json!(null))
+    );
+    assert!(
+        site.get("user").is_none(),
+        "a team's website has no owning user: {site}"
+    );
+    let refused = create(
+        &app,
+        &member,
+        json!({ "name": "M", "domain": "m.example", "teamId": team_id }),
+    )
+    .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "owners and managers",
+    );
+    let ghost = create(&app, &owner, json!({ "name": "G", "domain": "g.example", "teamId": "6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b" })).await;
+    assert_umami_error(&ghost, StatusCode::NOT_FOUND, "not-found", "team not found");
+
+    let path = format!("/websites/{}", site["id"].as_str().unwrap());
+    let (status, _) = app.umami(Method::GET, &path, Some(&member), None).await;
+    assert_eq!(status, StatusCode::OK, "members see their team's websites");
+    let refused = app
+        .umami(
+            Method::POST,
+            &path,
+            Some(&member),
+            Some(json!({ "name": "Hijack" })),
+        )
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "owners and managers",
+    );
+    let (_, listed) = app
+        .umami(
+            Method::GET,
+            &format!("/teams/{team_id}/websites"),
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(listed["count"], json!(1));
+    let (_, team_now) = app
+        .umami(
+            Method::GET,
+            &format!("/teams/{team_id}"),
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(team_now["_count"]["website"], json!(1));
+}
+
+async fn website_lists_search_sort_and_include_teams(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, user) = app.umami_user(&admin, "owner", "user").await;
+    for (name, domain) in [
+        ("Beta", "z.example"),
+        ("Alpha", "y.example"),
+        ("Gamma", "x.example"),
+    ] {
+        create(&app, &user, json!({ "name": name, "domain": domain })).await;
+    }
+    let (_, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&user),
+            Some(json!({ "name": "Blue" })),
+        )
+        .await;
+    create(
+        &app,
+        &user,
+        json!({ "name": "Team site", "domain": "team.example", "teamId": team[0]["id"] }),
+    )
+    .await;
+
+    let names = |page: &Value| -> Vec<Value> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["name"].clone())
+            .collect()
+    };
+    let (_, page) = app.umami(Method::GET, "/websites", Some(&user), None).await;
+    assert_eq!(
+        (page["count"].clone(), names(&page)),
+        (
+            json!(3),
+            vec![json!("Alpha"), json!("Beta"), json!("Gamma")]
+        )
+    );
+    let (_, page) = app
+        .umami(Method::GET, "/websites?orderBy=domain", Some(&user), None)
+        .await;
+    assert_eq!(names(&page)[0], json!("Gamma"));
+    let (_, page) = app
+        .umami(
+            Method::GET,
+            "/websites?orderBy=name&sortDescending=true&page=2&pageSize=2",
+            Some(&user),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (page["page"].clone(), names(&page)),
+        (json!(2), vec![json!("Alpha")])
+    );
+    let (_, page) = app
+        .umami(
+            Method::GET,
+            "/websites?includeTeams=true&search=TEAM",
+            Some(&user),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (page["count"].clone(), page["search"].clone()),
+        (json!(1), json!("TEAM"))
+    );
+    let (_, page) = app
+        .umami(
+            Method::GET,
+            "/me/websites?includeTeams=1",
+            Some(&user),
+            None,
+        )
+        .await;
+    assert_eq!(page["count"], json!(4));
+    let bad = app
+        .umami(
+            Method::GET,
+            "/websites?includeTeams=perhaps",
+            Some(&user),
+            None,
+        )
+        .await;
+    assert_umami_error(&bad, StatusCode::BAD_REQUEST, "bad-request", "includeTeams");
+    let bad = app
+        .umami(Method::GET, "/websites?orderBy=owner", Some(&user), None)
+        .await;
+    assert_umami_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "orderBy must be one of name, domain, createdAt",
+    );
+}
