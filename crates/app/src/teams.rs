@@ -287,3 +287,7 @@ impl TeamService {
 fn access_code() -> Result<String> {
     Ok(format!("team_{}", random_hex::<8>()?))
 }
+
+#[cfg(test)]
+#[path = "teams_tests.rs"]
+mod tests;

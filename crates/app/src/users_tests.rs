@@ -363,3 +363,71 @@ async fn stats_are_for_admins() {
     let err = svc.stats(&principal(Role::ViewOnly)).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 }
+
+#[tokio::test]
+async fn pages_of_users_are_for_admins() {
+    use roster_domain::{Page, PageRequest, UserOrder};
+    let request = PageRequest::new(Some(2), Some(5), None, UserOrder::Username, false).unwrap();
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_page()
+        .withf(|p| p.page == 2 && p.page_size == 5)
+        .return_once(|p| {
+            Ok(Page {
+                items: vec![],
+                count: 7,
+                page: p.page,
+                page_size: p.page_size,
+            })
+        });
+    let svc = service(mocks);
+    assert_eq!(
+        svc.page(&principal(Role::Admin), &request)
+            .await
+            .unwrap()
+            .count,
+        7
+    );
+    let err = svc
+        .page(&principal(Role::User), &request)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn changing_ones_own_password_checks_the_current_one() {
+    let me = user("me", Role::ViewOnly);
+    let actor = principal_of(&me);
+    let (found, updated) = (me.clone(), me.clone());
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    mocks
+        .hasher
+        .expect_verify()
+        .withf(|pw, hash| pw == "old-pass" && hash == "hash-of-me")
+        .return_once(|_, _| Ok(true));
+    mocks.hasher.expect_verify().returning(|_, _| Ok(false));
+    mocks
+        .hasher
+        .expect_hash()
+        .return_once(|_| Ok("new-hash".into()));
+    mocks
+        .users
+        .expect_update()
+        .withf(|_, patch, revoke, _| patch.password_hash.as_deref() == Some("new-hash") && *revoke)
+        .return_once(move |_, _, _, _| Ok(updated));
+    let svc = service(mocks);
+    svc.change_own_password(&actor, "old-pass", "new-pass")
+        .await
+        .unwrap();
+    let err = svc
+        .change_own_password(&actor, "guess", "new-pass")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated(_)));
+}

@@ -224,3 +224,7 @@ impl WebsiteService {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "websites_tests.rs"]
+mod tests;

@@ -83,10 +83,17 @@ impl ListParams {
         let search = self.query.clone().or_else(|| self.search.clone());
         let page_size = match &self.page_size {
             Some(size) => Some(number("pageSize", size)?),
-            None => self.max_results.as_deref().map(|n| number("maxResults", n)).transpose()?,
+            None => self
+                .max_results
+                .as_deref()
+                .map(|n| number("maxResults", n))
+                .transpose()?,
         };
         let request = PageRequest::new(
-            self.page.as_deref().map(|n| number("page", n)).transpose()?,
+            self.page
+                .as_deref()
+                .map(|n| number("page", n))
+                .transpose()?,
             page_size,
             search,
             column,

@@ -132,7 +132,12 @@ async fn admin_users_is_an_array_or_a_page(app: TestApp) {
     let bad = app
         .umami(Method::GET, "/admin/users?page=zero", Some(&admin), None)
         .await;
-    assert_umami_error(&bad, StatusCode::BAD_REQUEST, "bad-request", "page must be a whole number");
+    assert_umami_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "page must be a whole number",
+    );
     let refused = app
         .umami(Method::GET, "/admin/users", Some(&user), None)
         .await;
