@@ -47,6 +47,25 @@ macro_rules! on_every_backend {
     )*};
 }
 
+/// Runs `test` on a migrated, empty store of `backend`, or skips an unconfigured server.
+///
+/// # Panics
+/// When the store cannot be opened, migrated or closed.
+pub async fn with_store<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(crate::Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let store = crate::Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    test(store.clone()).await;
+    store.close().await.expect("close");
+}
+
 /// The admin URL of a configured server backend, if any.
 pub fn server_url(backend: Backend) -> Option<String> {
     let var = match backend {

@@ -2,34 +2,16 @@
 //! `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL` are set.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use roster_db::testing::fresh;
-use roster_db::{Backend, Store};
+use roster_db::Store;
 use roster_domain::ports::{LoginThrottle, SessionStore, UserRepository};
 use roster_domain::{Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
 
-/// Runs `test` on a migrated, empty store of `backend`, or skips an unconfigured server.
-async fn run<F, Fut>(backend: Backend, test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = fresh(backend).await else {
-        eprintln!("skipped: {backend:?} is not configured");
-        return;
-    };
-    let store = Store::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    test(store.clone()).await;
-    store.close().await.expect("close");
-}
-
 roster_db::on_every_backend!(
-    crate::run;
+    roster_db::testing::with_store;
     inserted_users_are_found_by_id_and_by_name_in_any_case,
     names_are_unique_case_insensitively,
     list_is_ordered_by_name_with_grants,

@@ -1,10 +1,7 @@
 //! Team and website storage against real databases.
 
-use std::future::Future;
-
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use roster_db::testing::fresh;
-use roster_db::{Backend, Store};
+use roster_db::Store;
 use roster_domain::ports::{TeamRepository, UserRepository, WebsiteRepository, WebsiteScope};
 use roster_domain::{
     Error, Owner, PageRequest, Role, Team, TeamId, TeamMember, TeamOrder, TeamRole, User, UserId,
@@ -12,23 +9,8 @@ use roster_domain::{
 };
 use uuid::Uuid;
 
-async fn run<F, Fut>(backend: Backend, test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = fresh(backend).await else {
-        eprintln!("skipped: {backend:?} is not configured");
-        return;
-    };
-    let store = Store::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    test(store.clone()).await;
-    store.close().await.expect("close");
-}
-
 roster_db::on_every_backend!(
-    crate::run;
+    roster_db::testing::with_store;
     teams_are_created_with_their_owner_and_found_by_id_and_code,
     memberships_are_added_changed_and_removed,
     teams_of_a_user_are_paged_searched_and_sorted,

@@ -114,7 +114,7 @@ impl TeamService {
         self.find(id).await?;
         require_editor(actor)?;
         if !actor.role.is_admin() {
-            let role = self.role_in(id, actor.id).await?;
+            let role = team_role(&self.ports, id, actor.id).await?;
             if role != Some(TeamRole::Owner) {
                 return Err(Error::Forbidden(
                     "only the team's owner may delete it".into(),
@@ -239,29 +239,9 @@ impl TeamService {
             .ok_or_else(|| Error::NotFound(format!("team not found: {id}")))
     }
 
-    pub(crate) async fn role_in(&self, team: TeamId, user: UserId) -> Result<Option<TeamRole>> {
-        Ok(self
-            .ports
-            .teams
-            .membership(team, user)
-            .await?
-            .map(|m| m.role))
-    }
-
     async fn require_manager(&self, actor: &Principal, team: TeamId) -> Result<()> {
         require_editor(actor)?;
-        if actor.role.is_admin()
-            || self
-                .role_in(team, actor.id)
-                .await?
-                .is_some_and(TeamRole::manages)
-        {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only the team's owners and managers may do this".into(),
-            ))
-        }
+        require_team_manager(&self.ports, actor, team).await
     }
 
     async fn add(&self, team: TeamId, user: UserId, role: TeamRole) -> Result<TeamMember> {
@@ -280,6 +260,34 @@ impl TeamService {
             )),
             other => other.map(|()| member),
         }
+    }
+}
+
+/// `user`'s role in `team`, if a member.
+pub(crate) async fn team_role(
+    ports: &Ports,
+    team: TeamId,
+    user: UserId,
+) -> Result<Option<TeamRole>> {
+    Ok(ports.teams.membership(team, user).await?.map(|m| m.role))
+}
+
+/// Admins, and the team's owners and managers, pass.
+pub(crate) async fn require_team_manager(
+    ports: &Ports,
+    actor: &Principal,
+    team: TeamId,
+) -> Result<()> {
+    if actor.role.is_admin()
+        || team_role(ports, team, actor.id)
+            .await?
+            .is_some_and(TeamRole::manages)
+    {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the team's owners and managers may do this".into(),
+        ))
     }
 }
 

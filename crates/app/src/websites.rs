@@ -1,11 +1,12 @@
 use roster_domain::ports::WebsiteScope;
 use roster_domain::{
-    Error, Owner, Page, PageRequest, Principal, Result, TeamId, TeamRole, UserId, UserKey, Website,
+    Error, Owner, Page, PageRequest, Principal, Result, TeamId, UserId, UserKey, Website,
     WebsiteDetails, WebsiteId, WebsiteOrder,
 };
 
 use crate::Ports;
 use crate::policy::{require_editor, require_self_or_admin};
+use crate::teams::{require_team_manager, team_role};
 use crate::validate::text_field;
 
 const MAX_NAME: usize = 100;
@@ -54,7 +55,7 @@ impl WebsiteService {
                 if self.ports.teams.find(team).await?.is_none() {
                     return Err(Error::NotFound(format!("team not found: {team}")));
                 }
-                self.require_team_manager(actor, team).await?;
+                require_team_manager(&self.ports, actor, team).await?;
                 Owner::Team(team)
             }
             None => Owner::User(actor.id),
@@ -87,7 +88,7 @@ impl WebsiteService {
         let allowed = actor.role.is_admin()
             || match details.website.owner {
                 Owner::User(owner) => owner == actor.id,
-                Owner::Team(team) => self.role_in(team, actor.id).await?.is_some(),
+                Owner::Team(team) => team_role(&self.ports, team, actor.id).await?.is_some(),
             };
         if !allowed {
             return Err(Error::Forbidden("you may not see this website".into()));
@@ -171,7 +172,7 @@ impl WebsiteService {
         if self.ports.teams.find(team).await?.is_none() {
             return Err(Error::NotFound(format!("team not found: {team}")));
         }
-        if !actor.role.is_admin() && self.role_in(team, actor.id).await?.is_none() {
+        if !actor.role.is_admin() && team_role(&self.ports, team, actor.id).await?.is_none() {
             return Err(Error::Forbidden(
                 "only members may see a team's websites".into(),
             ));
@@ -190,37 +191,13 @@ impl WebsiteService {
             .ok_or_else(|| Error::NotFound(format!("website not found: {id}")))
     }
 
-    async fn role_in(&self, team: TeamId, user: UserId) -> Result<Option<TeamRole>> {
-        Ok(self
-            .ports
-            .teams
-            .membership(team, user)
-            .await?
-            .map(|m| m.role))
-    }
-
-    async fn require_team_manager(&self, actor: &Principal, team: TeamId) -> Result<()> {
-        if actor.role.is_admin()
-            || self
-                .role_in(team, actor.id)
-                .await?
-                .is_some_and(TeamRole::manages)
-        {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only the team's owners and managers manage its websites".into(),
-            ))
-        }
-    }
-
     async fn require_manager(&self, actor: &Principal, website: &Website) -> Result<()> {
         require_editor(actor)?;
         match website.owner {
             _ if actor.role.is_admin() => Ok(()),
             Owner::User(owner) if owner == actor.id => Ok(()),
             Owner::User(_) => Err(Error::Forbidden("this website is not yours".into())),
-            Owner::Team(team) => self.require_team_manager(actor, team).await,
+            Owner::Team(team) => require_team_manager(&self.ports, actor, team).await,
         }
     }
 }

@@ -1,12 +1,12 @@
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
-use roster_domain::{Principal, TeamOrder, UserKey, WebsiteOrder};
+use roster_domain::{Principal, UserKey};
 
 use super::types::{
     Done, LoginBody, LoginResult, LoginUser, Me, Paged, PasswordBody, TeamView, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller, login_teams};
+use super::{ListQuery, Tag, UmamiResult, caller, login_teams, teams_page, websites_page};
 use crate::AppState;
 use crate::auth::{BearerToken, client_ip};
 use crate::body::JsonBody;
@@ -90,17 +90,7 @@ impl AuthApi {
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<TeamView>>> {
         let actor = caller(&state, &auth).await?;
-        let listing = params.listing::<TeamOrder>()?;
-        let page = state
-            .roster
-            .teams()
-            .teams_of(&actor, actor.id, &listing.request)
-            .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        teams_page(&state, &actor, actor.id, &params).await
     }
 
     /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
@@ -113,17 +103,7 @@ impl AuthApi {
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<WebsiteView>>> {
         let actor = caller(&state, &auth).await?;
-        let listing = params.listing::<WebsiteOrder>()?;
-        let page = state
-            .roster
-            .websites()
-            .of_user(&actor, actor.id, params.include_teams()?, &listing.request)
-            .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        websites_page(&state, &actor, actor.id, &params).await
     }
 
     /// Change the caller's password; every session of the caller ends.

@@ -10,15 +10,16 @@ mod websites;
 
 use poem::web::Query;
 use poem::{Endpoint, EndpointExt};
+use poem_openapi::payload::Json;
 use poem_openapi::{OpenApiService, Tags};
-use roster_domain::{Principal, Team, TeamOrder, UserId};
+use roster_domain::{Principal, Team, TeamOrder, UserId, WebsiteOrder};
 
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
 use params::ListParams;
-use types::ErrorEnvelope;
+use types::{ErrorEnvelope, Paged, TeamView, WebsiteView};
 
 dialect_error!(UmamiError, ErrorEnvelope);
 
@@ -68,6 +69,46 @@ pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
 
 async fn caller(state: &AppState, auth: &BearerToken) -> UmamiResult<Principal> {
     Ok(state.roster.auth().authenticate(auth.token()).await?)
+}
+
+/// One page of `user`'s teams, as every team list answers it.
+async fn teams_page(
+    state: &AppState,
+    actor: &Principal,
+    user: UserId,
+    params: &ListParams,
+) -> UmamiResult<Json<Paged<TeamView>>> {
+    let listing = params.listing::<TeamOrder>()?;
+    let page = state
+        .roster
+        .teams()
+        .teams_of(actor, user, &listing.request)
+        .await?;
+    Ok(Json(Paged::new(
+        page,
+        Some(listing.order_by),
+        listing.search,
+    )))
+}
+
+/// One page of `user`'s websites (with `includeTeams`, their teams' too).
+async fn websites_page(
+    state: &AppState,
+    actor: &Principal,
+    user: UserId,
+    params: &ListParams,
+) -> UmamiResult<Json<Paged<WebsiteView>>> {
+    let listing = params.listing::<WebsiteOrder>()?;
+    let page = state
+        .roster
+        .websites()
+        .of_user(actor, user, params.include_teams()?, &listing.request)
+        .await?;
+    Ok(Json(Paged::new(
+        page,
+        Some(listing.order_by),
+        listing.search,
+    )))
 }
 
 /// The teams shown with a user at login and in `/me`: the first page, by name.

@@ -3,14 +3,14 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use roster_app::TeamChanges;
-use roster_domain::{Principal, TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
+use roster_domain::{TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
 
 use super::params::uuid_of;
 use super::types::{
     AddTeamUserBody, CreateTeamBody, CreatedTeamPart, Done, JoinTeamBody, Paged, TeamUserView,
     TeamView, UpdateTeamBody, UpdateTeamUserBody, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller};
+use super::{ListQuery, Tag, UmamiResult, caller, teams_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
@@ -27,24 +27,6 @@ fn user_id(raw: &str) -> UmamiResult<UserId> {
 
 fn team_role(raw: &str) -> UmamiResult<TeamRole> {
     Ok(raw.parse()?)
-}
-
-async fn team_page(
-    state: &AppState,
-    actor: &Principal,
-    params: &ListQuery,
-) -> UmamiResult<Json<Paged<TeamView>>> {
-    let listing = params.listing::<TeamOrder>()?;
-    let page = state
-        .roster
-        .teams()
-        .teams_of(actor, actor.id, &listing.request)
-        .await?;
-    Ok(Json(Paged::new(
-        page,
-        Some(listing.order_by),
-        listing.search,
-    )))
 }
 
 #[OpenApi]
@@ -77,7 +59,7 @@ impl TeamsApi {
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<TeamView>>> {
         let actor = caller(&state, &auth).await?;
-        team_page(&state, &actor, &params).await
+        teams_page(&state, &actor, actor.id, &params).await
     }
 
     /// Join a team by its access code, as a member; answers the membership.

@@ -3,13 +3,13 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{OpenApi, Union};
 use roster_app::{CreateUser, UpdateUser};
-use roster_domain::{Role, TeamOrder, UserId, UserKey, UserOrder, WebsiteOrder};
+use roster_domain::{Role, UserId, UserKey, UserOrder};
 
 use super::params::uuid_of;
 use super::types::{
     CreateUserBody, CreatedUser, Done, Paged, TeamView, UpdateUserBody, UserView, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller};
+use super::{ListQuery, Tag, UmamiResult, caller, teams_page, websites_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
@@ -153,17 +153,7 @@ impl UsersApi {
     ) -> UmamiResult<Json<Paged<WebsiteView>>> {
         let actor = caller(&state, &auth).await?;
         let user = UserId(uuid_of(&user_id, "userId")?);
-        let listing = params.listing::<WebsiteOrder>()?;
-        let page = state
-            .roster
-            .websites()
-            .of_user(&actor, user, params.include_teams()?, &listing.request)
-            .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        websites_page(&state, &actor, user, &params).await
     }
 
     /// A user's teams (admins, or the user), each with `_count` and `teamUser`. Query:
@@ -178,16 +168,6 @@ impl UsersApi {
     ) -> UmamiResult<Json<Paged<TeamView>>> {
         let actor = caller(&state, &auth).await?;
         let user = UserId(uuid_of(&user_id, "userId")?);
-        let listing = params.listing::<TeamOrder>()?;
-        let page = state
-            .roster
-            .teams()
-            .teams_of(&actor, user, &listing.request)
-            .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        teams_page(&state, &actor, user, &params).await
     }
 }

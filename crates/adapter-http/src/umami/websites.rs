@@ -3,11 +3,11 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use roster_app::{NewWebsite, WebsiteChanges};
-use roster_domain::{TeamId, WebsiteId, WebsiteOrder};
+use roster_domain::{TeamId, WebsiteId};
 
 use super::params::uuid_of;
 use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
-use super::{ListQuery, Tag, UmamiResult, caller};
+use super::{ListQuery, Tag, UmamiResult, caller, websites_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
@@ -55,17 +55,7 @@ impl WebsitesApi {
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<WebsiteView>>> {
         let actor = caller(&state, &auth).await?;
-        let listing = params.listing::<WebsiteOrder>()?;
-        let page = state
-            .roster
-            .websites()
-            .of_user(&actor, actor.id, params.include_teams()?, &listing.request)
-            .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        websites_page(&state, &actor, actor.id, &params).await
     }
 
     /// One website (its owner, its team's members, admins).
