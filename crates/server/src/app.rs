@@ -15,6 +15,46 @@ use roster_http::{AppState, ReadyCheck};
 
 use crate::Config;
 
+/// Opens and migrates the database, wires the use-cases over it, and bootstraps the first
+/// admin: everything but HTTP, shared by the server and the admin subcommands.
+///
+/// # Errors
+/// When the database cannot be opened or migrated, or the settings are invalid.
+pub async fn wire(config: &Config) -> anyhow::Result<(Store, Roster)> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
+    store.migrate().await.context("migrating the database")?;
+    let threads = match config.hash_threads {
+        0 => WorkerPool::per_core(),
+        n => WorkerPool::new(n),
+    };
+    let hasher = Argon2Hasher::new(config.argon2(), Arc::new(threads))?;
+    let ports = Ports {
+        users: Arc::new(store.clone()),
+        teams: Arc::new(store.clone()),
+        websites: Arc::new(store.clone()),
+        sessions: Arc::new(store.clone()),
+        throttle: Arc::new(store.clone()),
+        hasher: Arc::new(hasher),
+        clock: Arc::new(SystemClock),
+    };
+    let roster = Roster::build(ports, config.auth()).await?;
+    if let Some(password) = roster
+        .bootstrap_admin(config.admin_password.as_deref())
+        .await
+        .context("creating the first admin")?
+    {
+        // Shown once, on purpose: without ROSTER_ADMIN_PASSWORD this is the only way in.
+        tracing::warn!(
+            username = "admin",
+            %password,
+            "created the first admin with a generated password; change it after logging in"
+        );
+    }
+    Ok((store, roster))
+}
+
 /// A migrated store, wired use-cases and a bound listener: ready to serve.
 pub struct Application {
     acceptor: TcpAcceptor,
@@ -31,37 +71,7 @@ impl Application {
     /// When the database cannot be opened or migrated, the settings are invalid, or the
     /// address cannot be bound.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database_url)
-            .await
-            .context("opening the database")?;
-        store.migrate().await.context("migrating the database")?;
-        let threads = match config.hash_threads {
-            0 => WorkerPool::per_core(),
-            n => WorkerPool::new(n),
-        };
-        let hasher = Argon2Hasher::new(config.argon2(), Arc::new(threads))?;
-        let ports = Ports {
-            users: Arc::new(store.clone()),
-            teams: Arc::new(store.clone()),
-            websites: Arc::new(store.clone()),
-            sessions: Arc::new(store.clone()),
-            throttle: Arc::new(store.clone()),
-            hasher: Arc::new(hasher),
-            clock: Arc::new(SystemClock),
-        };
-        let roster = Roster::build(ports, config.auth()).await?;
-        if let Some(password) = roster
-            .bootstrap_admin(config.admin_password.as_deref())
-            .await
-            .context("creating the first admin")?
-        {
-            // Shown once, on purpose: without ROSTER_ADMIN_PASSWORD this is the only way in.
-            tracing::warn!(
-                username = "admin",
-                %password,
-                "created the first admin with a generated password; change it after logging in"
-            );
-        }
+        let (store, roster) = wire(&config).await?;
         let ping_store = store.clone();
         let ready: ReadyCheck = Arc::new(move || {
             let store = ping_store.clone();

@@ -1,9 +1,13 @@
-//! Command line and `ROSTER_*` environment configuration.
+//! Configuration: flags, `ROSTER_*` environment variables, an optional TOML file, defaults —
+//! in that order of precedence.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use anyhow::{Context, bail};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use roster_app::password::Argon2Config;
 use roster_app::{AuthConfig, ThrottleConfig};
 use roster_domain::PasswordPolicy;
@@ -15,6 +19,11 @@ use roster_http::Mounts;
 pub struct Config {
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// A TOML file of settings, keyed by the long flag names (`database_url = "…"`).
+    /// Flags and environment variables take precedence over it.
+    #[arg(long, env = "ROSTER_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
 
     /// Address to listen on.
     #[arg(
@@ -137,6 +146,62 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document and exit.
     Openapi,
+    /// Manage users directly in the database, as an admin would.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `roster user …`. A password comes from `--password`, `ROSTER_NEW_PASSWORD`, or the first
+/// line of standard input, so that it need not appear in the shell history.
+#[derive(Subcommand, Clone, Debug, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        username: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::User)]
+        role: RoleArg,
+        #[arg(long, env = "ROSTER_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// A server the user may access (repeatable).
+        #[arg(long = "server")]
+        servers: Vec<String>,
+        /// A group the user belongs to (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    /// List every user.
+    List,
+    /// Set a user's password; their sessions end.
+    Passwd {
+        username: String,
+        #[arg(long, env = "ROSTER_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Delete a user (never the last admin).
+    Delete { username: String },
+    /// Change a user's role (never demoting the last admin).
+    SetRole {
+        username: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleArg {
+    Admin,
+    User,
+    ViewOnly,
+}
+
+impl From<RoleArg> for roster_domain::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Self::Admin,
+            RoleArg::User => Self::User,
+            RoleArg::ViewOnly => Self::ViewOnly,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +211,32 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// Reads the process's flags, environment and configuration file.
+    ///
+    /// # Errors
+    /// When the file cannot be read, is not TOML, or names an unknown setting; clap's own
+    /// errors (bad flags, `--help`) are returned for the caller to print.
+    pub fn load() -> anyhow::Result<Self> {
+        Self::load_from(std::env::args_os())
+    }
+
+    /// As [`Config::load`], from the given arguments.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn load_from(args: impl IntoIterator<Item = impl Into<OsString>>) -> anyhow::Result<Self> {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let mut command = Self::command();
+        if let Some(path) = config_file(&args) {
+            // File values become the defaults, so flags and variables still win over them.
+            for (id, value) in file_settings(&path, &command)? {
+                command = command.mut_arg(id, |arg| arg.default_value(value));
+            }
+        }
+        let matches = command.try_get_matches_from(args)?;
+        Ok(Self::from_arg_matches(&matches)?)
+    }
+
     pub fn auth(&self) -> AuthConfig {
         AuthConfig {
             token_ttl: Duration::from_secs(self.token_ttl_secs),
@@ -179,6 +270,57 @@ impl Config {
     }
 }
 
+/// `--config FILE`, `--config=FILE`, or `ROSTER_CONFIG`.
+fn config_file(args: &[OsString]) -> Option<PathBuf> {
+    let mut args = args.iter().map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            return args.next().map(|p| PathBuf::from(p.as_ref()));
+        }
+        if let Some(path) = arg.strip_prefix("--config=") {
+            return Some(PathBuf::from(path));
+        }
+    }
+    std::env::var_os("ROSTER_CONFIG").map(PathBuf::from)
+}
+
+/// The settings of a TOML file as (argument id, value) pairs.
+fn file_settings(path: &Path, command: &clap::Command) -> anyhow::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the configuration file {}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let known: Vec<&str> = command
+        .get_arguments()
+        .filter(|arg| arg.get_long().is_some() && arg.get_id() != "config")
+        .map(|arg| arg.get_id().as_str())
+        .collect();
+    let mut settings = Vec::new();
+    for (key, value) in table {
+        let id = key.replace('-', "_");
+        if !known.contains(&id.as_str()) {
+            bail!(
+                "{}: unknown setting {key:?}; known settings: {}",
+                path.display(),
+                known.join(", ")
+            );
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => bail!(
+                "{}: {key} must be a string, number or boolean, not a {}",
+                path.display(),
+                other.type_str()
+            ),
+        };
+        settings.push((id, value));
+    }
+    Ok(settings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +334,43 @@ mod tests {
         assert_eq!(config.auth(), AuthConfig::default());
         assert_eq!(config.mounts(), Mounts::default());
         assert_eq!(config.command, None);
+    }
+
+    #[test]
+    fn a_file_sets_defaults_that_flags_override_and_unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("roster-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("roster.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9999\"\npassword-min = 10\n").unwrap();
+        let path = file.to_str().unwrap();
+        let from_file = Config::load_from(["roster", "--config", path]).unwrap();
+        assert_eq!(from_file.listen.to_string(), "127.0.0.1:9999");
+        assert_eq!(from_file.password_min, 10);
+        let flag = Config::load_from(["roster", "--config", path, "--password-min", "8"]).unwrap();
+        assert_eq!(flag.password_min, 8);
+
+        std::fs::write(&file, "listen_address = \"x\"").unwrap();
+        let err = Config::load_from(["roster", "--config", path]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown setting \"listen_address\""),
+            "{err}"
+        );
+        std::fs::write(&file, "listen = [1]").unwrap();
+        assert!(Config::load_from(["roster", "--config", path]).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn user_subcommands_parse() {
+        let config = Config::parse_from(["roster", "user", "set-role", "bob", "view-only"]);
+        assert_eq!(
+            config.command,
+            Some(Command::User(UserCommand::SetRole {
+                username: "bob".into(),
+                role: RoleArg::ViewOnly
+            }))
+        );
     }
 
     #[test]

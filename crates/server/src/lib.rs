@@ -1,9 +1,10 @@
 //! The `roster` server: configuration, wiring of adapters to use-cases, first-admin
-//! bootstrap, and serving until a shutdown signal.
+//! bootstrap, serving until a shutdown signal, and the admin subcommands.
 
 mod app;
+pub mod cli;
 pub mod config;
 pub mod telemetry;
 
-pub use app::Application;
+pub use app::{Application, wire};
 pub use config::{Command, Config};

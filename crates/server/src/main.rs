@@ -1,12 +1,35 @@
-use clap::Parser;
 use roster_server::config::Command;
-use roster_server::{Application, Config, telemetry};
+use roster_server::{Application, Config, cli, telemetry};
+
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
-    telemetry::init(config.log_format);
-    match config.command.clone().unwrap_or(Command::Serve) {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => match err.downcast::<clap::Error>() {
+            // --help, --version and usage errors print as clap formats them.
+            Ok(clap_err) => clap_err.exit(),
+            Err(err) => {
+                // One line with its causes, no backtrace: this is for an operator.
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let config = Config::load()?;
+    let command = config.command.clone().unwrap_or(Command::Serve);
+    // A one-shot command logs only what needs attention; its output is the answer.
+    let level = if command == Command::Serve {
+        "info"
+    } else {
+        "warn"
+    };
+    telemetry::init(config.log_format, level);
+    match command {
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until(shutdown_signal()).await
@@ -17,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::User(command) => cli::run(&config, command).await,
         Command::Openapi => {
             println!("{}", roster_http::openapi_json(&config.mounts()));
             Ok(())

@@ -1,0 +1,86 @@
+//! The `roster` binary's admin subcommands, run as an operator would.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use roster_db::Backend;
+use roster_db::testing::fresh;
+
+fn roster(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["--database-url", url, "--admin-password", "admin-pass-1"])
+        .args(["--argon2-memory-kib", "1024", "--argon2-iterations", "1"])
+        .args(args)
+        .env_remove("ROSTER_NEW_PASSWORD")
+        .env_remove("ROSTER_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("roster runs");
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn user_subcommands_manage_the_directory_and_keep_its_rules() {
+    let db = fresh(Backend::Sqlite).await.unwrap();
+    let ok = |args: &[&str], stdin: Option<&str>| {
+        let out = roster(&db.url, args, stdin);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let created = ok(
+        &[
+            "user",
+            "create",
+            "bob",
+            "--role",
+            "view-only",
+            "--server",
+            "fs",
+            "--password",
+            "bob-pass-1",
+        ],
+        None,
+    );
+    assert!(created.starts_with("created bob (view-only, "), "{created}");
+    ok(&["user", "create", "carol"], Some("carol-pass-1\n"));
+    let list = ok(&["user", "list"], None);
+    let lines: Vec<_> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[1].starts_with("bob\tview-only\t") && lines[1].ends_with("servers=fs\tgroups="));
+    assert!(ok(&["user", "set-role", "carol", "admin"], None).contains("carol is now admin"));
+    ok(&["user", "passwd", "carol"], Some("carol-pass-2\n"));
+    ok(&["user", "delete", "bob"], None);
+    ok(&["user", "set-role", "admin", "user"], None);
+
+    let refused = roster(&db.url, &["user", "set-role", "carol", "user"], None);
+    assert!(!refused.status.success());
+    assert_eq!(
+        text(&refused.stderr).trim(),
+        "error: at least one admin must remain"
+    );
+    let refused = roster(
+        &db.url,
+        &["user", "passwd", "carol", "--password", "123"],
+        None,
+    );
+    assert!(text(&refused.stderr).contains("at least 6 characters"));
+    let refused = roster(&db.url, &["user", "create", "dave"], Some(""));
+    assert!(
+        text(&refused.stderr).contains("no password"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let refused = roster(&db.url, &["user", "delete", "ghost"], None);
+    assert!(text(&refused.stderr).contains("user not found"));
+}
