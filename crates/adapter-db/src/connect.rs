@@ -72,6 +72,25 @@ impl Store {
         self.db.ping().await.map_err(db_err)
     }
 
+    /// Connections the pool holds open, and how many of them are idle.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        match self.backend() {
+            Backend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), idle(pool.num_idle()))
+            }
+            Backend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), idle(pool.num_idle()))
+            }
+            Backend::MySql => {
+                let pool = self.db.get_mysql_connection_pool();
+                (pool.size(), idle(pool.num_idle()))
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.db.get_database_backend() {
             DatabaseBackend::Postgres => Backend::Postgres,

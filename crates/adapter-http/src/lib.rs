@@ -12,9 +12,12 @@ mod docs;
 mod error;
 mod limit;
 mod mcphub;
+mod metrics;
+mod observe;
 mod ops;
 mod state;
 mod umami;
 
 pub use docs::openapi_json;
-pub use state::{AppState, Mounts, ReadyCheck, routes};
+pub use metrics::{Metrics, PoolUsage};
+pub use state::{AppState, Mounts, PoolProbe, ReadyCheck, routes};

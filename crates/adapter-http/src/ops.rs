@@ -1,4 +1,4 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and metrics.
 
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
@@ -11,6 +11,7 @@ pub(crate) fn routes() -> Route {
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
 }
 
 /// The process is up.
@@ -29,4 +30,12 @@ async fn readyz(state: Data<&AppState>) -> Response {
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
             .into_response()
     }
+}
+
+/// Prometheus text: requests, latencies, logins, database pool.
+#[handler]
+fn metrics(state: Data<&AppState>) -> Response {
+    Response::builder()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render((state.pool)()))
 }

@@ -4,14 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::middleware::Tracing;
-use poem::{EndpointExt, Server};
 use roster_app::password::{Argon2Hasher, WorkerPool};
 use roster_app::{Ports, Roster};
 use roster_db::Store;
 use roster_domain::ports::SystemClock;
-use roster_http::{AppState, ReadyCheck};
+use roster_http::{AppState, PoolProbe, PoolUsage, ReadyCheck};
 
 use crate::Config;
 
@@ -77,13 +76,18 @@ impl Application {
             let store = ping_store.clone();
             Box::pin(async move { store.ping().await.is_ok() })
         });
+        let pool_store = store.clone();
+        let pool: PoolProbe = Arc::new(move || {
+            let (open, idle) = pool_store.pool_usage();
+            PoolUsage { open, idle }
+        });
         let acceptor = TcpListener::bind(config.listen)
             .into_acceptor()
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         Ok(Self {
             acceptor,
-            state: AppState { roster, ready },
+            state: AppState::new(roster, ready, pool),
             config,
             store,
         })
@@ -103,7 +107,7 @@ impl Application {
     /// # Errors
     /// When the listener fails.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let routes = roster_http::routes(self.state, &self.config.mounts()).with(Tracing);
+        let routes = roster_http::routes(self.state, &self.config.mounts());
         tracing::info!(
             port = self.acceptor.local_addr().first().map(|a| a.to_string()),
             "listening"

@@ -206,7 +206,9 @@ impl McpHubApi {
             .roster
             .auth()
             .login(&body.username, &body.password, client.as_deref())
-            .await?;
+            .await;
+        state.metrics.login(&outcome);
+        let outcome = outcome?;
         Ok(Json(LoginView {
             success: true,
             message: "Login successful".into(),

@@ -38,7 +38,9 @@ impl AuthApi {
             .roster
             .auth()
             .login(&body.username, &body.password, client.as_deref())
-            .await?;
+            .await;
+        state.metrics.login(&outcome);
+        let outcome = outcome?;
         let actor = Principal {
             id: outcome.user.id,
             username: outcome.user.username.clone(),

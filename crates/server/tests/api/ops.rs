@@ -100,3 +100,41 @@ async fn a_custom_mount_moves_the_dialect_and_an_empty_one_removes_it() {
     );
     assert!(paths.contains_key("/umami/api/users/{userId}"));
 }
+
+#[tokio::test]
+async fn requests_carry_an_id_and_are_counted_in_metrics() {
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-1");
+    let made = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let id = made.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::try_parse(id).is_ok(), "{id}");
+
+    app.login("admin", "wrong-password").await;
+    let token = app.admin_token().await;
+    app.mcp(reqwest::Method::GET, "/users/admin", Some(&token), None)
+        .await;
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    for line in [
+        r#"roster_http_requests_total{method="GET",route="/api/users/:param0",status="200"} 1"#,
+        r#"roster_http_requests_total{method="POST",route="/api/auth/login",status="401"} 1"#,
+        r#"roster_logins_total{outcome="failure"} 1"#,
+        r#"roster_logins_total{outcome="success"} 1"#,
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    assert!(
+        text.contains(
+            "roster_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\""
+        )
+    );
+    assert!(text.contains("roster_db_pool_connections{state=\"idle\"}"));
+}
