@@ -13,19 +13,28 @@ pub const ADMIN_PASSWORD: &str = "admin-pass-1";
 pub struct TestApp {
     pub address: String,
     pub client: Client,
-    _db: TestDatabase,
+    /// The database this server uses; [`spawn_app_on`] starts another server on it.
+    pub db_url: String,
+    _db: Option<TestDatabase>,
 }
 
 /// Starts a server on `backend` with cheap hashing, or `None` for an unconfigured server
 /// backend. `extra` flags override the defaults.
 pub async fn spawn_app(backend: Backend, extra: &[&str]) -> Option<TestApp> {
     let db = fresh(backend).await?;
+    let mut app = spawn_app_on(&db.url, extra).await;
+    app._db = Some(db);
+    Some(app)
+}
+
+/// Starts a server on an existing database, as a second instance of a cluster would.
+pub async fn spawn_app_on(db_url: &str, extra: &[&str]) -> TestApp {
     let mut args = vec![
         "roster",
         "--listen",
         "127.0.0.1:0",
         "--database-url",
-        &db.url,
+        db_url,
         "--admin-password",
         ADMIN_PASSWORD,
         // Cheap hashing keeps the suite fast; the cost parameters are tested in roster-app.
@@ -43,11 +52,12 @@ pub async fn spawn_app(backend: Backend, extra: &[&str]) -> Option<TestApp> {
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until(std::future::pending()));
-    Some(TestApp {
+    TestApp {
         address,
         client: Client::new(),
-        _db: db,
-    })
+        db_url: db_url.to_owned(),
+        _db: None,
+    }
 }
 
 /// Runs `test` against a fresh server on `backend`, or reports the backend as skipped.

@@ -2,6 +2,7 @@
 //! PostgreSQL and MySQL. One test binary, as in zero2prod, so it links once.
 
 mod cli;
+mod cluster;
 mod helpers;
 mod mcphub_auth;
 mod mcphub_errors;
