@@ -11,7 +11,9 @@ const BAD_CREDENTIALS: &str = "invalid username or password";
 /// A successful login: the token to present from now on, and who it belongs to.
 #[derive(Clone, Debug)]
 pub struct LoginOutcome {
+    /// The bearer token; it is shown once and stored only as a hash.
     pub token: Token,
+    /// The user who logged in.
     pub user: User,
 }
 

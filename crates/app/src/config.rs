@@ -23,8 +23,11 @@ impl Default for ThrottleConfig {
 /// The settings of the login system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthConfig {
+    /// How long a login token stays valid.
     pub token_ttl: Duration,
+    /// The rules new passwords must meet.
     pub password_policy: PasswordPolicy,
+    /// When failed logins are refused.
     pub throttle: ThrottleConfig,
 }
 

@@ -4,6 +4,8 @@
 //! HTTP: build [`Ports`] from adapters (or mocks), call [`Roster::build`], then use
 //! [`Roster::users`] and [`Roster::auth`].
 
+#![warn(missing_docs)]
+
 mod auth;
 mod bootstrap;
 mod config;

@@ -11,12 +11,19 @@ use crate::{AuthConfig, AuthService, TeamService, UserService, WebsiteService};
 /// The adapters the use-cases run on.
 #[derive(Clone)]
 pub struct Ports {
+    /// Where users and their grants live.
     pub users: Arc<dyn UserRepository>,
+    /// Where teams and memberships live.
     pub teams: Arc<dyn TeamRepository>,
+    /// Where websites live.
     pub websites: Arc<dyn WebsiteRepository>,
+    /// Where login sessions live.
     pub sessions: Arc<dyn SessionStore>,
+    /// Where failed logins are counted.
     pub throttle: Arc<dyn LoginThrottle>,
+    /// How passwords are hashed and checked.
     pub hasher: Arc<dyn PasswordHasher>,
+    /// The time.
     pub clock: Arc<dyn Clock>,
 }
 
@@ -47,22 +54,27 @@ impl Roster {
         })
     }
 
+    /// Managing users.
     pub fn users(&self) -> &UserService {
         &self.users
     }
 
+    /// Managing teams and their members.
     pub fn teams(&self) -> &TeamService {
         &self.teams
     }
 
+    /// Managing websites.
     pub fn websites(&self) -> &WebsiteService {
         &self.websites
     }
 
+    /// Logins and sessions.
     pub fn auth(&self) -> &AuthService {
         &self.auth
     }
 
+    /// The login settings the use-cases run with.
     pub fn config(&self) -> &AuthConfig {
         &self.config
     }

@@ -17,8 +17,11 @@ const MAX_ACCESS_CODE: usize = 64;
 /// holding the old one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TeamChanges {
+    /// A new name.
     pub name: Option<String>,
+    /// A new logo address, or `Some(None)` to remove it.
     pub logo_url: Option<Option<String>>,
+    /// A new access code.
     pub access_code: Option<String>,
 }
 

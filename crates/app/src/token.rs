@@ -16,10 +16,12 @@ impl Token {
         Ok(Self(random_hex::<32>()?))
     }
 
+    /// The token itself, to hand to the caller once.
     pub fn expose(&self) -> &str {
         &self.0
     }
 
+    /// The form in which the token is stored.
     pub fn hash(&self) -> TokenHash {
         hash_token(&self.0)
     }

@@ -10,20 +10,30 @@ use crate::validate::grant_set;
 /// A request to create a user, as it arrives: validated here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateUser {
+    /// The name, before trimming and checks.
     pub username: String,
+    /// The plaintext password, checked against the policy and hashed.
     pub password: String,
+    /// The role; `user` when absent.
     pub role: Option<Role>,
+    /// Servers the user may access.
     pub servers: Vec<String>,
+    /// Groups the user belongs to.
     pub groups: Vec<String>,
 }
 
 /// A request to change a user; `None` leaves a field alone.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UpdateUser {
+    /// A new name.
     pub username: Option<String>,
+    /// A new password.
     pub password: Option<String>,
+    /// A new role.
     pub role: Option<Role>,
+    /// The servers, replacing the old set.
     pub servers: Option<Vec<String>>,
+    /// The groups, replacing the old set.
     pub groups: Option<Vec<String>>,
 }
 

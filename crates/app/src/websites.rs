@@ -16,17 +16,24 @@ const MAX_SHARE_ID: usize = 50;
 /// A website to create: for the caller, or for one of the caller's teams.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewWebsite {
+    /// The display name.
     pub name: String,
+    /// The domain the website is served at.
     pub domain: String,
+    /// An id for sharing its statistics publicly, if any.
     pub share_id: Option<String>,
+    /// The team to own it; the caller when absent.
     pub team: Option<TeamId>,
 }
 
 /// A change to a website; `None` leaves a field alone, `Some(None)` clears the share id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WebsiteChanges {
+    /// A new name.
     pub name: Option<String>,
+    /// A new domain.
     pub domain: Option<String>,
+    /// A new share id, or `Some(None)` to remove it.
     pub share_id: Option<Option<String>>,
 }
 

@@ -10,8 +10,11 @@ use super::WorkerPool;
 /// Argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Config {
+    /// Memory per hash, in KiB.
     pub memory_kib: u32,
+    /// Passes over the memory.
     pub iterations: u32,
+    /// Lanes computed in parallel.
     pub parallelism: u32,
 }
 

@@ -48,6 +48,7 @@ impl WorkerPool {
         Self::new(thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
+    /// How many jobs may run at once.
     pub fn threads(&self) -> usize {
         self.threads
     }

@@ -1,0 +1,70 @@
+//! Roster without HTTP: the use-cases over the sea-orm store, as an embedder would wire them.
+//!
+//! ```sh
+//! cargo run -p roster-app --example embed
+//! ```
+
+use std::sync::Arc;
+
+use roster_app::password::{Argon2Config, Argon2Hasher, WorkerPool};
+use roster_app::{AuthConfig, CreateUser, Ports, Roster, UpdateUser};
+use roster_db::Store;
+use roster_domain::ports::SystemClock;
+use roster_domain::{Role, UserKey};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let file = std::env::temp_dir().join(format!("roster-embed-{}.db", std::process::id()));
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await?;
+    store.migrate().await?;
+
+    let hasher = Argon2Hasher::new(Argon2Config::default(), Arc::new(WorkerPool::per_core()))?;
+    let ports = Ports {
+        users: Arc::new(store.clone()),
+        teams: Arc::new(store.clone()),
+        websites: Arc::new(store.clone()),
+        sessions: Arc::new(store.clone()),
+        throttle: Arc::new(store.clone()),
+        hasher: Arc::new(hasher),
+        clock: Arc::new(SystemClock),
+    };
+    let roster = Roster::build(ports, AuthConfig::default()).await?;
+    roster.bootstrap_admin(Some("first-admin-pass")).await?;
+
+    // Act as the admin, exactly as an HTTP request with the admin's token would.
+    let login = roster
+        .auth()
+        .login("admin", "first-admin-pass", None)
+        .await?;
+    let admin = roster.auth().authenticate(login.token.expose()).await?;
+
+    let alice = CreateUser {
+        username: "alice".into(),
+        password: "alice-pass".into(),
+        role: Some(Role::User),
+        servers: vec!["fs".into()],
+        groups: vec!["team-a".into()],
+    };
+    roster.users().create(&admin, alice).await?;
+    let promote = UpdateUser {
+        role: Some(Role::Admin),
+        ..UpdateUser::default()
+    };
+    roster
+        .users()
+        .update(&admin, &UserKey::Name("alice".into()), promote)
+        .await?;
+
+    for user in roster.users().list(&admin).await? {
+        println!(
+            "{} ({}) servers={:?}",
+            user.username, user.role, user.servers
+        );
+    }
+    let stats = roster.users().stats(&admin).await?;
+    println!("{} users, {} admins", stats.total, stats.admins);
+
+    store.close().await?;
+    std::fs::remove_file(&file)?;
+    Ok(())
+}
