@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, Username};
+use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, UserPatch, Username};
 
 use crate::token::random_hex;
 use crate::{AuthConfig, Ports, Token, hash_token};
@@ -63,7 +63,7 @@ impl AuthService {
             .await?;
         let hash = user.as_ref().map_or(&self.decoy_hash, |u| &u.password_hash);
         let matches = self.ports.hasher.verify(password, hash).await?;
-        let Some(user) = user.filter(|_| matches) else {
+        let Some(mut user) = user.filter(|_| matches) else {
             for key in &keys {
                 self.ports
                     .throttle
@@ -73,6 +73,15 @@ impl AuthService {
             return Err(Error::Unauthenticated(BAD_CREDENTIALS.into()));
         };
         self.ports.throttle.clear(&keys[0]).await?;
+        if self.ports.hasher.needs_rehash(&user.password_hash) {
+            // The password is known now and only now: replace an imported or weaker hash.
+            let password = PasswordPolicy { min_chars: 0 }.check(password)?;
+            let patch = UserPatch {
+                password_hash: Some(self.ports.hasher.hash(&password).await?),
+                ..UserPatch::default()
+            };
+            user = self.ports.users.update(user.id, patch, false, now).await?;
+        }
         let token = Token::generate()?;
         let expires_at = now + self.config.token_ttl;
         self.ports.sessions.purge_expired(now).await?;

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use mockall::predicate::eq;
 use roster_domain::ports::FailureWindow;
-use roster_domain::{Error, Role, UserKey};
+use roster_domain::{Error, Role, User, UserKey};
 
 use super::*;
 use crate::fixture::{Mocks, principal, t0, user};
@@ -49,6 +49,7 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
         .expect_clear()
         .with(eq("user:alice"))
         .return_once(|_| Ok(()));
+    mocks.hasher.expect_needs_rehash().return_const(false);
     mocks
         .sessions
         .expect_purge_expired()
@@ -203,4 +204,55 @@ async fn logout_revokes_by_hash_and_store_outages_pass_through() {
     svc.logout("tok").await.unwrap();
     let err = svc.authenticate("tok").await.unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)));
+}
+
+#[tokio::test]
+async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
+    let legacy = User {
+        password_hash: "$2b$10$legacy".into(),
+        ..user("carol", Role::User)
+    };
+    let id = legacy.id;
+    let found = legacy.clone();
+    let mut mocks = mocks();
+    not_throttled(&mut mocks);
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(found)));
+    mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
+    mocks.throttle.expect_clear().return_once(|_| Ok(()));
+    mocks
+        .hasher
+        .expect_needs_rehash()
+        .with(eq("$2b$10$legacy"))
+        .return_const(true);
+    mocks
+        .hasher
+        .expect_hash()
+        .withf(|pw| pw.expose() == "carol-pass")
+        .return_once(|_| Ok("$argon2id$fresh".into()));
+    mocks
+        .users
+        .expect_update()
+        .withf(move |uid, patch, revoke, _| {
+            *uid == id && patch.password_hash.as_deref() == Some("$argon2id$fresh") && !*revoke
+        })
+        .return_once(move |_, _, _, _| {
+            Ok(User {
+                password_hash: "$argon2id$fresh".into(),
+                ..legacy
+            })
+        });
+    mocks.sessions.expect_purge_expired().return_once(|_| Ok(0));
+    mocks
+        .sessions
+        .expect_create()
+        .return_once(|_, _, _, _| Ok(()));
+    let outcome = service(mocks)
+        .await
+        .login("carol", "carol-pass", None)
+        .await
+        .unwrap();
+    assert_eq!(outcome.user.password_hash, "$argon2id$fresh");
 }

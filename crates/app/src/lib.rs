@@ -26,5 +26,5 @@ pub use config::{AuthConfig, ThrottleConfig};
 pub use roster::{Ports, Roster};
 pub use teams::{TeamChanges, TeamService};
 pub use token::{Token, hash_token};
-pub use users::{CreateUser, UpdateUser, UserService};
+pub use users::{CreateUser, ImportedUser, UpdateUser, UserService};
 pub use websites::{NewWebsite, WebsiteChanges, WebsiteService};

@@ -4,6 +4,7 @@ use roster_domain::{
 };
 
 use crate::Ports;
+use crate::password::is_bcrypt;
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
 
@@ -16,6 +17,22 @@ pub struct CreateUser {
     pub password: String,
     /// The role; `user` when absent.
     pub role: Option<Role>,
+    /// Servers the user may access.
+    pub servers: Vec<String>,
+    /// Groups the user belongs to.
+    pub groups: Vec<String>,
+}
+
+/// A user brought over from another system with the hash it had there (argon2 or bcrypt);
+/// the hash is upgraded to argon2id at the user's next login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedUser {
+    /// The name, before trimming and checks.
+    pub username: String,
+    /// The password hash as the other system stored it.
+    pub password_hash: String,
+    /// The role.
+    pub role: Role,
     /// Servers the user may access.
     pub servers: Vec<String>,
     /// Groups the user belongs to.
@@ -68,6 +85,35 @@ impl UserService {
             role: input.role.unwrap_or(Role::User),
             servers,
             groups,
+            created_at: now,
+            updated_at: now,
+        };
+        self.ports.users.insert(user).await
+    }
+
+    /// Stores a user with an existing password hash (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for a bad name or grant or a
+    /// hash that is neither argon2 nor bcrypt, [`Error::Conflict`] for a taken name, and the
+    /// store's errors.
+    pub async fn import(&self, actor: &Principal, input: ImportedUser) -> Result<User> {
+        require_admin(actor)?;
+        let username = Username::parse(&input.username)?;
+        let hash = input.password_hash;
+        if !(hash.starts_with("$argon2") || is_bcrypt(&hash)) {
+            return Err(Error::Invalid(format!(
+                "{username}: the password hash is neither argon2 nor bcrypt"
+            )));
+        }
+        let now = self.ports.clock.now();
+        let user = User {
+            id: UserId::new(),
+            username,
+            password_hash: hash,
+            role: input.role,
+            servers: grant_set("servers", input.servers)?,
+            groups: grant_set("groups", input.groups)?,
             created_at: now,
             updated_at: now,
         };

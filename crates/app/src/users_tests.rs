@@ -431,3 +431,34 @@ async fn changing_ones_own_password_checks_the_current_one() {
         .unwrap_err();
     assert!(matches!(err, Error::Unauthenticated(_)));
 }
+
+#[tokio::test]
+async fn imports_keep_known_hashes_and_refuse_others() {
+    let imported = |hash: &str| ImportedUser {
+        username: "legacy".into(),
+        password_hash: hash.into(),
+        role: Role::Admin,
+        servers: vec![],
+        groups: vec![],
+    };
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_insert()
+        .withf(|u| u.password_hash == "$2b$10$abc" && u.role == Role::Admin)
+        .return_once(Ok);
+    let svc = service(mocks);
+    svc.import(&principal(Role::Admin), imported("$2b$10$abc"))
+        .await
+        .unwrap();
+    let err = svc
+        .import(&principal(Role::Admin), imported("md5:abc"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+    let err = svc
+        .import(&principal(Role::User), imported("$2b$10$abc"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}

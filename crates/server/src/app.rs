@@ -20,6 +20,27 @@ use crate::Config;
 /// # Errors
 /// When the database cannot be opened or migrated, or the settings are invalid.
 pub async fn wire(config: &Config) -> anyhow::Result<(Store, Roster)> {
+    let (store, roster) = wire_without_admin(config).await?;
+    if let Some(password) = roster
+        .bootstrap_admin(config.admin_password.as_deref())
+        .await
+        .context("creating the first admin")?
+    {
+        // Shown once, on purpose: without ROSTER_ADMIN_PASSWORD this is the only way in.
+        tracing::warn!(
+            username = "admin",
+            %password,
+            "created the first admin with a generated password; change it after logging in"
+        );
+    }
+    Ok((store, roster))
+}
+
+/// As [`wire`], without creating a first admin (for an import that brings its own).
+///
+/// # Errors
+/// As [`wire`].
+pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roster)> {
     let store = Store::connect(&config.database_url)
         .await
         .context("opening the database")?;
@@ -39,18 +60,6 @@ pub async fn wire(config: &Config) -> anyhow::Result<(Store, Roster)> {
         clock: Arc::new(SystemClock),
     };
     let roster = Roster::build(ports, config.auth()).await?;
-    if let Some(password) = roster
-        .bootstrap_admin(config.admin_password.as_deref())
-        .await
-        .context("creating the first admin")?
-    {
-        // Shown once, on purpose: without ROSTER_ADMIN_PASSWORD this is the only way in.
-        tracing::warn!(
-            username = "admin",
-            %password,
-            "created the first admin with a generated password; change it after logging in"
-        );
-    }
     Ok((store, roster))
 }
 

@@ -149,6 +149,17 @@ pub enum Command {
     /// Manage users directly in the database, as an admin would.
     #[command(subcommand)]
     User(UserCommand),
+    /// Bring users over from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `roster import …`.
+#[derive(Subcommand, Clone, Debug, PartialEq, Eq)]
+pub enum ImportCommand {
+    /// Import the users of an MCPHub `mcp_settings.json`, keeping their bcrypt password
+    /// hashes (upgraded to argon2id at each user's next login).
+    Mcphub { settings: PathBuf },
 }
 
 /// `roster user …`. A password comes from `--password`, `ROSTER_NEW_PASSWORD`, or the first

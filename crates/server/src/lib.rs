@@ -4,7 +4,8 @@
 mod app;
 pub mod cli;
 pub mod config;
+pub mod import;
 pub mod telemetry;
 
-pub use app::{Application, wire};
+pub use app::{Application, wire, wire_without_admin};
 pub use config::{Command, Config};

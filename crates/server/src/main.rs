@@ -1,5 +1,5 @@
-use roster_server::config::Command;
-use roster_server::{Application, Config, cli, telemetry};
+use roster_server::config::{Command, ImportCommand};
+use roster_server::{Application, Config, cli, import, telemetry};
 
 use std::process::ExitCode;
 
@@ -41,6 +41,9 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => cli::run(&config, command).await,
+        Command::Import(ImportCommand::Mcphub { settings }) => {
+            import::mcphub(&config, &settings).await
+        }
         Command::Openapi => {
             println!("{}", roster_http::openapi_json(&config.mounts()));
             Ok(())

@@ -57,6 +57,20 @@ impl Argon2Hasher {
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
+    fn needs_rehash(&self, hash: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return true;
+        };
+        let wanted = (
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost(),
+        );
+        let same_costs =
+            Params::try_from(&parsed).is_ok_and(|p| (p.m_cost(), p.t_cost(), p.p_cost()) == wanted);
+        parsed.algorithm != argon2::ARGON2ID_IDENT || !same_costs
+    }
+
     async fn hash(&self, password: &Password) -> Result<String> {
         let params = self.params.clone();
         let password = password.expose().to_owned();
@@ -75,6 +89,9 @@ impl PasswordHasher for Argon2Hasher {
         let (password, hash) = (password.to_owned(), hash.to_owned());
         self.pool
             .run(move || {
+                if is_bcrypt(&hash) {
+                    return bcrypt::verify(&password, &hash).unwrap_or(false);
+                }
                 // The stored hash carries its own parameters; these only fill the struct.
                 PasswordHash::new(&hash).is_ok_and(|parsed| {
                     Self::argon2(params)
@@ -84,6 +101,13 @@ impl PasswordHasher for Argon2Hasher {
             })
             .await
     }
+}
+
+/// bcrypt's `$2a$`, `$2b$`, `$2x$` and `$2y$`: what MCPHub stores.
+pub(crate) fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2x$", "$2y$"]
+        .iter()
+        .any(|prefix| hash.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -110,6 +134,25 @@ mod tests {
         assert!(hasher.verify("correct horse", &hash).await.unwrap());
         assert!(!hasher.verify("wrong horse", &hash).await.unwrap());
         assert!(!hasher.verify("correct horse", "not a hash").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn bcrypt_hashes_verify_and_anything_but_current_argon2id_needs_rehash() {
+        let hasher = hasher();
+        let legacy = bcrypt::hash("from-mcphub", 4).unwrap();
+        assert!(hasher.verify("from-mcphub", &legacy).await.unwrap());
+        assert!(!hasher.verify("wrong", &legacy).await.unwrap());
+        assert!(hasher.needs_rehash(&legacy));
+        let password = PasswordPolicy::default().check("correct horse").unwrap();
+        let current = hasher.hash(&password).await.unwrap();
+        assert!(!hasher.needs_rehash(&current));
+        let stronger =
+            Argon2Hasher::new(Argon2Config::default(), Arc::new(WorkerPool::new(1))).unwrap();
+        assert!(
+            stronger.needs_rehash(&current),
+            "weaker parameters are upgraded too"
+        );
+        assert!(hasher.needs_rehash("garbage"));
     }
 
     #[test]

@@ -3,5 +3,6 @@
 mod argon;
 mod pool;
 
+pub(crate) use argon::is_bcrypt;
 pub use argon::{Argon2Config, Argon2Hasher};
 pub use pool::WorkerPool;

@@ -15,9 +15,14 @@ pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &Password) -> Result<String>;
 
     /// Whether `password` matches `hash`. A malformed hash is a non-match, not an error,
-    /// so that a corrupt row cannot be told apart from a wrong password.
+    /// so that a corrupt row cannot be told apart from a wrong password. Hashes imported
+    /// from elsewhere (bcrypt) are verified too.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the hashing machinery is shut down.
     async fn verify(&self, password: &str, hash: &str) -> Result<bool>;
+
+    /// Whether `hash` should be replaced by a fresh one at the next successful login: it
+    /// uses another algorithm or weaker parameters than this hasher's.
+    fn needs_rehash(&self, hash: &str) -> bool;
 }

@@ -84,3 +84,83 @@ async fn user_subcommands_manage_the_directory_and_keep_its_rules() {
     let refused = roster(&db.url, &["user", "delete", "ghost"], None);
     assert!(text(&refused.stderr).contains("user not found"));
 }
+
+#[tokio::test]
+async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() {
+    use roster_domain::UserKey;
+    use roster_domain::ports::UserRepository;
+
+    let db = fresh(Backend::Sqlite).await.unwrap();
+    let settings = std::env::temp_dir().join(format!("mcp_settings-{}.json", uuid::Uuid::new_v4()));
+    let users = serde_json::json!({
+        "mcpServers": {},
+        "users": [
+            { "username": "alice", "password": bcrypt::hash("alice-pass", 4).unwrap(), "isAdmin": true },
+            { "username": "bob", "password": bcrypt::hash("bob-pass", 4).unwrap() }
+        ]
+    });
+    std::fs::write(&settings, users.to_string()).unwrap();
+    let path = settings.to_str().unwrap();
+
+    let out = roster(&db.url, &["import", "mcphub", path], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 2 users"),
+        "{}",
+        text(&out.stdout)
+    );
+    let again = roster(&db.url, &["import", "mcphub", path], None);
+    assert!(text(&again.stdout).contains("skipped, the name is taken: alice, bob"));
+
+    let app = crate::helpers::spawn_app_on(&db.url, &[]).await;
+    let (status, body) = app.login("alice", "alice-pass").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["role"], serde_json::json!("admin"));
+    let (status, _) = app.login("bob", "wrong").await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+
+    let store = roster_db::Store::connect(&db.url).await.unwrap();
+    let alice = store
+        .find(&UserKey::Name("alice".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        alice.password_hash.starts_with("$argon2id$"),
+        "upgraded at login"
+    );
+    let bob = store
+        .find(&UserKey::Name("bob".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        bob.password_hash.starts_with("$2b$"),
+        "kept until bob logs in"
+    );
+    let (status, _) = app.login("alice", "alice-pass").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "the new hash verifies");
+    std::fs::remove_file(settings).unwrap();
+}
+
+#[tokio::test]
+async fn an_import_that_would_leave_no_admin_is_refused() {
+    let db = fresh(Backend::Sqlite).await.unwrap();
+    let settings = std::env::temp_dir().join(format!("mcp_settings-{}.json", uuid::Uuid::new_v4()));
+    let users = serde_json::json!({ "users": [{ "username": "bob", "password": "$2b$04$abcdefghijklmnopqrstuu" }] });
+    std::fs::write(&settings, users.to_string()).unwrap();
+    let out = roster(
+        &db.url,
+        &["import", "mcphub", settings.to_str().unwrap()],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("has no admin"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = roster(&db.url, &["import", "mcphub", "/nonexistent.json"], None);
+    assert!(text(&out.stderr).contains("reading /nonexistent.json"));
+    std::fs::remove_file(settings).unwrap();
+}
