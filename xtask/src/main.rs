@@ -6,7 +6,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <openapi [--check] | ci>
   openapi          write docs/openapi.json from the server's current API
   openapi --check  fail if docs/openapi.json is out of date
-  ci               fmt check, clippy -D warnings, the test suite, openapi --check";
+  ci               fmt check, clippy -D warnings, the test suite, openapi --check,
+                   cargo deny check";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -107,5 +108,8 @@ fn ci() -> Result<(), String> {
     let mut test = cargo();
     test.args(["test", "--workspace"]);
     run(test)?;
-    openapi(true)
+    openapi(true)?;
+    let mut deny = cargo();
+    deny.args(["deny", "--all-features", "check"]);
+    run(deny).map_err(|e| format!("{e}\n(cargo-deny is installed with `cargo install cargo-deny --locked`)"))
 }
