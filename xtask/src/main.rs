@@ -111,5 +111,7 @@ fn ci() -> Result<(), String> {
     openapi(true)?;
     let mut deny = cargo();
     deny.args(["deny", "--all-features", "check"]);
-    run(deny).map_err(|e| format!("{e}\n(cargo-deny is installed with `cargo install cargo-deny --locked`)"))
+    run(deny).map_err(|e| {
+        format!("{e}\n(cargo-deny is installed with `cargo install cargo-deny --locked`)")
+    })
 }

@@ -164,3 +164,71 @@ async fn an_import_that_would_leave_no_admin_is_refused() {
     assert!(text(&out.stderr).contains("reading /nonexistent.json"));
     std::fs::remove_file(settings).unwrap();
 }
+
+/// SIGTERM stops the server only after the request in flight has been answered.
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish() {
+    let db = fresh(Backend::Sqlite).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    // A costly hash makes the login slow enough to be in flight when the signal comes.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args([
+            "--database-url",
+            &db.url,
+            "--admin-password",
+            "admin-pass-1",
+            "--listen",
+            &listen,
+        ])
+        .args([
+            "--argon2-memory-kib",
+            "262144",
+            "--argon2-iterations",
+            "2",
+            "--hash-threads",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    for _ in 0..600 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let login = tokio::spawn(
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({ "username": "admin", "password": "admin-pass-1" }))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let answered = login
+        .await
+        .unwrap()
+        .expect("the request in flight is answered");
+    assert_eq!(answered.status(), reqwest::StatusCode::OK);
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer listening"
+    );
+}
