@@ -189,7 +189,7 @@ async fn sigterm_lets_the_request_in_flight_finish() {
             "--argon2-memory-kib",
             "262144",
             "--argon2-iterations",
-            "2",
+            "6",
             "--hash-threads",
             "1",
         ])
@@ -205,22 +205,28 @@ async fn sigterm_lets_the_request_in_flight_finish() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let login = tokio::spawn(
-        client
-            .post(format!("{base}/api/auth/login"))
-            .json(&serde_json::json!({ "username": "admin", "password": "admin-pass-1" }))
-            .send(),
-    );
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let request = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({ "username": "admin", "password": "admin-pass-1" }))
+        .send();
+    let login = tokio::spawn(async move {
+        let response = request.await;
+        (response, std::time::Instant::now())
+    });
+    // Long enough for the request to be read, well short of its hash (over a second).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let answered = login
-        .await
-        .unwrap()
-        .expect("the request in flight is answered");
+    let signalled = std::time::Instant::now();
+    let (answered, answered_at) = login.await.unwrap();
+    let answered = answered.expect("the request in flight is answered");
+    assert!(
+        answered_at > signalled,
+        "the login was still in flight at the signal"
+    );
     assert_eq!(answered.status(), reqwest::StatusCode::OK);
     let status = tokio::task::spawn_blocking(move || server.wait())
         .await
