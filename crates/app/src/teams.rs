@@ -208,12 +208,14 @@ impl TeamService {
         self.ports.teams.set_member_role(id, user, role, now).await
     }
 
-    /// Removes a member (owners, managers, admins), or lets a member leave.
+    /// Removes a member (owners, managers, admins), or lets a member leave (but not a
+    /// view-only user, who changes nothing).
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
     pub async fn remove_member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<()> {
         self.find(id).await?;
+        require_editor(actor)?;
         if user != actor.id {
             self.require_manager(actor, id).await?;
         }
