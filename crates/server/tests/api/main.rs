@@ -9,6 +9,7 @@ mod mcphub_auth;
 mod mcphub_errors;
 mod mcphub_users;
 mod ops;
+mod races;
 mod umami_auth;
 mod umami_teams;
 mod umami_users;
