@@ -15,7 +15,7 @@ use roster_http::Mounts;
 
 /// Roster: a user directory that speaks the MCPHub and Umami users APIs.
 #[derive(Parser, Clone, Debug)]
-#[command(version, about)]
+#[command(version, about, args_override_self = true)]
 pub struct Config {
     #[command(subcommand)]
     pub command: Option<Command>,

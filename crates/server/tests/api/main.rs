@@ -1,6 +1,7 @@
 //! HTTP-level tests: a real server on a free port, on SQLite and, when configured, on
 //! PostgreSQL and MySQL. One test binary, as in zero2prod, so it links once.
 
+mod abuse;
 mod authz_matrix;
 mod cli;
 mod cluster;
