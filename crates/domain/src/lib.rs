@@ -14,6 +14,9 @@ mod user;
 mod username;
 mod website;
 
+#[cfg(test)]
+mod proptests;
+
 pub use error::{Error, Result};
 pub use page::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, TeamOrder, UserOrder, WebsiteOrder,

@@ -5,6 +5,7 @@ mod abuse;
 mod authz_matrix;
 mod cli;
 mod cluster;
+mod fuzz;
 mod helpers;
 mod mcphub_auth;
 mod mcphub_errors;
