@@ -11,6 +11,7 @@ mod mcphub_auth;
 mod mcphub_errors;
 mod mcphub_users;
 mod ops;
+mod outage;
 mod races;
 mod umami_auth;
 mod umami_teams;
