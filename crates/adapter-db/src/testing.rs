@@ -66,6 +66,25 @@ where
     store.close().await.expect("close");
 }
 
+/// SQLite's own verdict on a database file: `ok` when it is sound.
+///
+/// # Panics
+/// When the database cannot be opened or queried.
+pub async fn sqlite_integrity(url: &str) -> String {
+    let db = Database::connect(url).await.expect("open the SQLite file");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .expect("integrity_check runs")
+        .expect("integrity_check answers");
+    let verdict = row.try_get_by_index::<String>(0).expect("a text verdict");
+    let _ = db.close().await;
+    verdict
+}
+
 /// The admin URL of a configured server backend, if any.
 pub fn server_url(backend: Backend) -> Option<String> {
     let var = match backend {
