@@ -54,11 +54,22 @@ pub(crate) fn render<B: ErrorBody>(err: poem::Error) -> Response {
             tracing::error!(error = %err, "unhandled error");
             "internal server error".to_owned()
         }
-        _ => err.to_string(),
+        _ => parse_message(&err),
     };
     Json(B::new(status, message))
         .with_status(status)
         .into_response()
+}
+
+/// What a request that failed to parse is told. poem-openapi names path parameters
+/// `param0`, `param1`…, so a bad path id is described by what it should have been.
+pub(crate) fn parse_message(err: &poem::Error) -> String {
+    match err.downcast_ref::<poem_openapi::error::ParsePathError>() {
+        Some(param) if param.name.starts_with("param") => {
+            format!("an id in the path must be a UUID ({})", param.reason)
+        }
+        _ => err.to_string(),
+    }
 }
 
 /// Declares a dialect's error response: one variant per status a handler can return,
@@ -83,6 +94,9 @@ macro_rules! dialect_error {
             /// The name is taken, or the change would leave no admin.
             #[oai(status = 409)]
             Conflict(poem_openapi::payload::Json<$body>),
+            /// The body is not JSON (send `content-type: application/json`).
+            #[oai(status = 415)]
+            UnsupportedMediaType(poem_openapi::payload::Json<$body>),
             /// Too many failed logins; retry after the given seconds.
             #[oai(status = 429)]
             TooManyRequests(
@@ -98,8 +112,15 @@ macro_rules! dialect_error {
         }
 
         fn bad_request(err: poem::Error) -> $name {
-            let body = <$body as $crate::error::ErrorBody>::new(err.status(), err.to_string());
-            $name::BadRequest(poem_openapi::payload::Json(body))
+            let status = err.status();
+            let body = poem_openapi::payload::Json(<$body as $crate::error::ErrorBody>::new(
+                status,
+                $crate::error::parse_message(&err),
+            ));
+            match status {
+                poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => $name::UnsupportedMediaType(body),
+                _ => $name::BadRequest(body),
+            }
         }
 
         impl From<roster_domain::Error> for $name {

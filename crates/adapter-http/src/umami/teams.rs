@@ -4,6 +4,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use roster_app::TeamChanges;
 use roster_domain::{TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
+use uuid::Uuid;
 
 use super::params::uuid_of;
 use super::types::{
@@ -16,10 +17,6 @@ use crate::auth::BearerToken;
 use crate::body::JsonBody;
 
 pub(crate) struct TeamsApi;
-
-fn team_id(raw: &str) -> UmamiResult<TeamId> {
-    Ok(TeamId(uuid_of(raw, "teamId")?))
-}
 
 fn user_id(raw: &str) -> UmamiResult<UserId> {
     Ok(UserId(uuid_of(raw, "userId")?))
@@ -81,10 +78,10 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
     ) -> UmamiResult<Json<TeamView>> {
         let actor = caller(&state, &auth).await?;
-        let team = state.roster.teams().get(&actor, team_id(&id)?).await?;
+        let team = state.roster.teams().get(&actor, TeamId(id.0)).await?;
         Ok(Json(team.into()))
     }
 
@@ -94,7 +91,7 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
         JsonBody(body): JsonBody<UpdateTeamBody>,
     ) -> UmamiResult<Json<TeamView>> {
         let actor = caller(&state, &auth).await?;
@@ -106,7 +103,7 @@ impl TeamsApi {
         let team = state
             .roster
             .teams()
-            .update(&actor, team_id(&id)?, changes)
+            .update(&actor, TeamId(id.0), changes)
             .await?;
         Ok(Json(team.into()))
     }
@@ -117,10 +114,10 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
     ) -> UmamiResult<Json<Done>> {
         let actor = caller(&state, &auth).await?;
-        state.roster.teams().delete(&actor, team_id(&id)?).await?;
+        state.roster.teams().delete(&actor, TeamId(id.0)).await?;
         Ok(Json(Done::new()))
     }
 
@@ -131,7 +128,7 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<TeamUserView>>> {
         let actor = caller(&state, &auth).await?;
@@ -139,7 +136,7 @@ impl TeamsApi {
         let page = state
             .roster
             .teams()
-            .members(&actor, team_id(&id)?, &listing.request)
+            .members(&actor, TeamId(id.0), &listing.request)
             .await?;
         Ok(Json(Paged::new(
             page,
@@ -154,7 +151,7 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
         JsonBody(body): JsonBody<AddTeamUserBody>,
     ) -> UmamiResult<Json<TeamUserView>> {
         let actor = caller(&state, &auth).await?;
@@ -163,7 +160,7 @@ impl TeamsApi {
             .teams()
             .add_member(
                 &actor,
-                team_id(&id)?,
+                TeamId(id.0),
                 user_id(&body.user_id)?,
                 team_role(&body.role)?,
             )
@@ -181,14 +178,14 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
-        #[oai(name = "userId")] user: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
+        #[oai(name = "userId")] user: Path<Uuid>,
     ) -> UmamiResult<Json<TeamUserView>> {
         let actor = caller(&state, &auth).await?;
         let member = state
             .roster
             .teams()
-            .member(&actor, team_id(&id)?, user_id(&user)?)
+            .member(&actor, TeamId(id.0), UserId(user.0))
             .await?;
         Ok(Json(member.into()))
     }
@@ -203,20 +200,15 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
-        #[oai(name = "userId")] user: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
+        #[oai(name = "userId")] user: Path<Uuid>,
         JsonBody(body): JsonBody<UpdateTeamUserBody>,
     ) -> UmamiResult<Json<TeamUserView>> {
         let actor = caller(&state, &auth).await?;
         let member = state
             .roster
             .teams()
-            .set_member_role(
-                &actor,
-                team_id(&id)?,
-                user_id(&user)?,
-                team_role(&body.role)?,
-            )
+            .set_member_role(&actor, TeamId(id.0), UserId(user.0), team_role(&body.role)?)
             .await?;
         Ok(Json(TeamUserView::bare(member)))
     }
@@ -231,14 +223,14 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
-        #[oai(name = "userId")] user: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
+        #[oai(name = "userId")] user: Path<Uuid>,
     ) -> UmamiResult<Json<Done>> {
         let actor = caller(&state, &auth).await?;
         state
             .roster
             .teams()
-            .remove_member(&actor, team_id(&id)?, user_id(&user)?)
+            .remove_member(&actor, TeamId(id.0), UserId(user.0))
             .await?;
         Ok(Json(Done::new()))
     }
@@ -250,7 +242,7 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "teamId")] id: Path<String>,
+        #[oai(name = "teamId")] id: Path<Uuid>,
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<WebsiteView>>> {
         let actor = caller(&state, &auth).await?;
@@ -258,7 +250,7 @@ impl TeamsApi {
         let page = state
             .roster
             .websites()
-            .of_team(&actor, team_id(&id)?, &listing.request)
+            .of_team(&actor, TeamId(id.0), &listing.request)
             .await?;
         Ok(Json(Paged::new(
             page,

@@ -116,6 +116,7 @@ impl UserRef {
 pub(crate) struct LoginTeam {
     pub id: Uuid,
     pub name: String,
+    #[oai(nullable)]
     pub logo_url: Option<String>,
 }
 
@@ -219,9 +220,11 @@ pub(crate) struct TeamView {
     pub id: Uuid,
     pub name: String,
     pub access_code: String,
+    #[oai(nullable)]
     pub logo_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub deleted_at: Option<DateTime<Utc>>,
     /// Always `false`: Roster has no two-factor login.
     pub two_factor_required: bool,
@@ -276,13 +279,18 @@ pub(crate) struct WebsiteView {
     pub id: Uuid,
     pub name: String,
     pub domain: String,
+    #[oai(nullable)]
     pub share_id: Option<String>,
+    #[oai(nullable)]
     pub reset_at: Option<DateTime<Utc>>,
+    #[oai(nullable)]
     pub user_id: Option<Uuid>,
+    #[oai(nullable)]
     pub team_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[oai(nullable)]
     pub deleted_at: Option<DateTime<Utc>>,
     /// The owner, for a user's website.
     #[oai(skip_serializing_if_is_none)]

@@ -1,11 +1,15 @@
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{OpenApi, Union};
+use std::borrow::Cow;
+
+use poem_openapi::OpenApi;
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::{ToJSON, Type};
 use roster_app::{CreateUser, UpdateUser};
 use roster_domain::{Role, UserId, UserKey, UserOrder};
+use uuid::Uuid;
 
-use super::params::uuid_of;
 use super::types::{
     CreateUserBody, CreatedUser, Done, Paged, TeamView, UpdateUserBody, UserView, WebsiteView,
 };
@@ -16,16 +20,54 @@ use crate::body::JsonBody;
 
 pub(crate) struct UsersApi;
 
-/// Every user when no paging parameter is sent; one page of users otherwise.
-#[derive(Union, Debug)]
-#[oai(rename = "UmamiUserList", one_of)]
+/// Every user when no paging parameter is sent; one page of users otherwise. Written by
+/// hand because poem-openapi's unions declare `type: object`, which an array breaks.
 enum UserList {
     All(Vec<UserView>),
     Page(Paged<UserView>),
 }
 
-fn user_key(raw: &str) -> UmamiResult<UserKey> {
-    Ok(UserKey::Id(UserId(uuid_of(raw, "userId")?)))
+impl Type for UserList {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "UmamiUserList".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some("Every user, or one page of users when paging parameters are sent"),
+            one_of: vec![
+                <Vec<UserView>>::schema_ref(),
+                <Paged<UserView>>::schema_ref(),
+            ],
+            ..MetaSchema::ANY
+        }))
+    }
+
+    fn register(registry: &mut Registry) {
+        <Vec<UserView>>::register(registry);
+        <Paged<UserView>>::register(registry);
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
+        Box::new(std::iter::once(self))
+    }
+}
+
+impl ToJSON for UserList {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::All(users) => users.to_json(),
+            Self::Page(page) => page.to_json(),
+        }
+    }
 }
 
 fn role(raw: Option<String>) -> UmamiResult<Option<Role>> {
@@ -89,13 +131,13 @@ impl UsersApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "userId")] user_id: Path<String>,
+        #[oai(name = "userId")] user_id: Path<Uuid>,
     ) -> UmamiResult<Json<UserView>> {
         let actor = caller(&state, &auth).await?;
         let user = state
             .roster
             .users()
-            .get(&actor, &user_key(&user_id)?)
+            .get(&actor, &UserKey::Id(UserId(user_id.0)))
             .await?;
         Ok(Json(user.into()))
     }
@@ -106,7 +148,7 @@ impl UsersApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "userId")] user_id: Path<String>,
+        #[oai(name = "userId")] user_id: Path<Uuid>,
         JsonBody(body): JsonBody<UpdateUserBody>,
     ) -> UmamiResult<Json<UserView>> {
         let actor = caller(&state, &auth).await?;
@@ -119,7 +161,7 @@ impl UsersApi {
         let user = state
             .roster
             .users()
-            .update(&actor, &user_key(&user_id)?, input)
+            .update(&actor, &UserKey::Id(UserId(user_id.0)), input)
             .await?;
         Ok(Json(user.into()))
     }
@@ -130,13 +172,13 @@ impl UsersApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "userId")] user_id: Path<String>,
+        #[oai(name = "userId")] user_id: Path<Uuid>,
     ) -> UmamiResult<Json<Done>> {
         let actor = caller(&state, &auth).await?;
         state
             .roster
             .users()
-            .delete(&actor, &user_key(&user_id)?)
+            .delete(&actor, &UserKey::Id(UserId(user_id.0)))
             .await?;
         Ok(Json(Done::new()))
     }
@@ -148,11 +190,11 @@ impl UsersApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "userId")] user_id: Path<String>,
+        #[oai(name = "userId")] user_id: Path<Uuid>,
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<WebsiteView>>> {
         let actor = caller(&state, &auth).await?;
-        let user = UserId(uuid_of(&user_id, "userId")?);
+        let user = UserId(user_id.0);
         websites_page(&state, &actor, user, &params).await
     }
 
@@ -163,11 +205,11 @@ impl UsersApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "userId")] user_id: Path<String>,
+        #[oai(name = "userId")] user_id: Path<Uuid>,
         params: ListQuery,
     ) -> UmamiResult<Json<Paged<TeamView>>> {
         let actor = caller(&state, &auth).await?;
-        let user = UserId(uuid_of(&user_id, "userId")?);
+        let user = UserId(user_id.0);
         teams_page(&state, &actor, user, &params).await
     }
 }

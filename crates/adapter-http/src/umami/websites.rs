@@ -4,6 +4,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use roster_app::{NewWebsite, WebsiteChanges};
 use roster_domain::{TeamId, WebsiteId};
+use uuid::Uuid;
 
 use super::params::uuid_of;
 use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
@@ -13,10 +14,6 @@ use crate::auth::BearerToken;
 use crate::body::JsonBody;
 
 pub(crate) struct WebsitesApi;
-
-fn website_id(raw: &str) -> UmamiResult<WebsiteId> {
-    Ok(WebsiteId(uuid_of(raw, "websiteId")?))
-}
 
 #[OpenApi]
 impl WebsitesApi {
@@ -64,14 +61,10 @@ impl WebsitesApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "websiteId")] id: Path<String>,
+        #[oai(name = "websiteId")] id: Path<Uuid>,
     ) -> UmamiResult<Json<WebsiteView>> {
         let actor = caller(&state, &auth).await?;
-        let site = state
-            .roster
-            .websites()
-            .get(&actor, website_id(&id)?)
-            .await?;
+        let site = state.roster.websites().get(&actor, WebsiteId(id.0)).await?;
         Ok(Json(site.into()))
     }
 
@@ -82,7 +75,7 @@ impl WebsitesApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "websiteId")] id: Path<String>,
+        #[oai(name = "websiteId")] id: Path<Uuid>,
         JsonBody(body): JsonBody<UpdateWebsiteBody>,
     ) -> UmamiResult<Json<WebsiteView>> {
         let actor = caller(&state, &auth).await?;
@@ -94,7 +87,7 @@ impl WebsitesApi {
         let site = state
             .roster
             .websites()
-            .update(&actor, website_id(&id)?, changes)
+            .update(&actor, WebsiteId(id.0), changes)
             .await?;
         Ok(Json(site.into()))
     }
@@ -109,13 +102,13 @@ impl WebsitesApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
-        #[oai(name = "websiteId")] id: Path<String>,
+        #[oai(name = "websiteId")] id: Path<Uuid>,
     ) -> UmamiResult<Json<Done>> {
         let actor = caller(&state, &auth).await?;
         state
             .roster
             .websites()
-            .delete(&actor, website_id(&id)?)
+            .delete(&actor, WebsiteId(id.0))
             .await?;
         Ok(Json(Done::new()))
     }

@@ -134,7 +134,7 @@ async fn members_see_a_team_and_outsiders_do_not(app: TestApp) {
         &malformed,
         StatusCode::BAD_REQUEST,
         "bad-request",
-        "teamId must be a UUID",
+        "an id in the path must be a UUID",
     );
 }
 

@@ -178,7 +178,7 @@ async fn users_see_themselves_and_only_admins_see_others(app: TestApp) {
         &malformed,
         StatusCode::BAD_REQUEST,
         "bad-request",
-        "userId must be a UUID",
+        "an id in the path must be a UUID",
     );
 }
 

@@ -110,7 +110,7 @@ async fn users_create_and_manage_their_own_websites(app: TestApp) {
         &malformed,
         StatusCode::BAD_REQUEST,
         "bad-request",
-        "websiteId must be a UUID",
+        "an id in the path must be a UUID",
     );
 }
 
