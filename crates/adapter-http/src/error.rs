@@ -42,8 +42,15 @@ pub(crate) fn render<B: ErrorBody>(err: poem::Error) -> Response {
     if err.is_from_response() {
         return err.into_response();
     }
-    let status = err.status();
-    let message = match status {
+    // A body that is not JSON is bad input like any other, whatever its content type says.
+    let status = match err.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => StatusCode::BAD_REQUEST,
+        status => status,
+    };
+    let message = match err.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "the body must be JSON, sent with content-type: application/json".to_owned()
+        }
         StatusCode::UNAUTHORIZED => {
             "authentication required: send Authorization: Bearer <token>".to_owned()
         }
@@ -94,9 +101,6 @@ macro_rules! dialect_error {
             /// The name is taken, or the change would leave no admin.
             #[oai(status = 409)]
             Conflict(poem_openapi::payload::Json<$body>),
-            /// The body is not JSON (send `content-type: application/json`).
-            #[oai(status = 415)]
-            UnsupportedMediaType(poem_openapi::payload::Json<$body>),
             /// Too many failed logins; retry after the given seconds.
             #[oai(status = 429)]
             TooManyRequests(
@@ -112,15 +116,11 @@ macro_rules! dialect_error {
         }
 
         fn bad_request(err: poem::Error) -> $name {
-            let status = err.status();
-            let body = poem_openapi::payload::Json(<$body as $crate::error::ErrorBody>::new(
-                status,
+            let body = <$body as $crate::error::ErrorBody>::new(
+                poem::http::StatusCode::BAD_REQUEST,
                 $crate::error::parse_message(&err),
-            ));
-            match status {
-                poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => $name::UnsupportedMediaType(body),
-                _ => $name::BadRequest(body),
-            }
+            );
+            $name::BadRequest(poem_openapi::payload::Json(body))
         }
 
         impl From<roster_domain::Error> for $name {

@@ -141,6 +141,19 @@ async fn failures_use_umamis_error_body(app: TestApp) {
         "bad-request",
         "invalid request body",
     );
+    let form = app
+        .send(
+            app.request(Method::POST, "/umami/api/auth/login", None)
+                .header("content-type", "text/plain")
+                .body("admin"),
+        )
+        .await;
+    assert_umami_error(
+        &form,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "the body must be JSON",
+    );
     let no_route = app.umami(Method::GET, "/nowhere", None, None).await;
     assert_umami_error(
         &no_route,
