@@ -1,14 +1,20 @@
-//! Project chores: `cargo xtask openapi [--check]`, `cargo xtask ci`.
+//! Project chores: `cargo xtask openapi [--check]`, `cargo xtask ci`, `cargo xtask bench`.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <openapi [--check] | ci [--offline]>
+const USAGE: &str = "usage: cargo xtask <openapi [--check] | ci [--offline] | bench [options]>
   openapi          write docs/openapi.json from the server's current API
   openapi --check  fail if docs/openapi.json is out of date
   ci               fmt check, clippy -D warnings, the test suite, openapi --check,
                    cargo deny check (--offline: without the advisory database, which is
-                   fetched from GitHub)";
+                   fetched from GitHub)
+  bench            seed, start the release server, load it, print and save the figures
+                   (--users N, default 100000; --seconds S per scenario, default 10;
+                   --connections C, default 64; PostgreSQL too when
+                   ROSTER_TEST_POSTGRES_URL is set and psql is installed)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -18,6 +24,9 @@ fn main() -> ExitCode {
         ["openapi", "--check"] => openapi(true),
         ["ci"] => ci(false),
         ["ci", "--offline"] => ci(true),
+        ["bench", options @ ..] => {
+            bench::Options::parse(options).and_then(|options| bench::run(&root(), &options))
+        }
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

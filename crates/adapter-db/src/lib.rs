@@ -3,6 +3,7 @@
 //! [`Store`] implements the domain's storage ports; [`Store::connect`] opens a database by
 //! URL and [`Store::migrate`] brings its schema up to date.
 
+mod bulk;
 mod connect;
 mod entities;
 mod error;

@@ -18,6 +18,7 @@ roster_db::on_every_backend!(
     websites_are_listed_per_user_and_team_with_search_and_order,
     website_updates_and_soft_deletes_hide_them,
     deleting_a_user_removes_memberships_and_soft_deletes_their_websites,
+    bulk_inserts_store_users_grants_teams_and_members,
 );
 
 fn now() -> DateTime<Utc> {
@@ -422,4 +423,44 @@ async fn deleting_a_user_removes_memberships_and_soft_deletes_their_websites(sto
             .is_some(),
         "the team keeps its site"
     );
+}
+
+async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
+    let users: Vec<User> = (0..2500)
+        .map(|i| User {
+            id: UserId::new(),
+            username: Username::parse(&format!("bulk{i:05}")).unwrap(),
+            password_hash: "h".into(),
+            role: if i == 0 { Role::Admin } else { Role::User },
+            servers: [format!("s{}", i % 3)].into(),
+            groups: [format!("g{}", i % 2)].into(),
+            created_at: now(),
+            updated_at: now(),
+        })
+        .collect();
+    store.insert_users(&users).await.unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.total, stats.admins), (2500, 1));
+    assert_eq!(stats.per_server.values().sum::<u64>(), 2500);
+    assert_eq!(stats.per_group.get("g1"), Some(&1250));
+    let t = Team {
+        id: TeamId::new(),
+        name: "Bulk".into(),
+        access_code: "team_bulk".into(),
+        logo_url: None,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let members: Vec<_> = users[..3]
+        .iter()
+        .map(|u| member(t.id, u.id, TeamRole::Member))
+        .collect();
+    store
+        .insert_teams(std::slice::from_ref(&t), &members)
+        .await
+        .unwrap();
+    let details = TeamRepository::find(&store, t.id).await.unwrap().unwrap();
+    assert_eq!(details.members.len(), 3);
+    let again = store.insert_users(&users[..1]).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
 }

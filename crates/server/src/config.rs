@@ -152,6 +152,16 @@ pub enum Command {
     /// Bring users over from another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Fill an empty database with generated users and teams, for benchmarks.
+    #[command(hide = true)]
+    Seed {
+        /// How many users (`user0000001`, …, all with the password `bench-password`).
+        #[arg(long, default_value_t = 100_000)]
+        users: u64,
+        /// Members per team; every user is in exactly one team.
+        #[arg(long, default_value_t = 10)]
+        team_size: u64,
+    },
 }
 
 /// `roster import …`.

@@ -5,6 +5,7 @@ mod app;
 pub mod cli;
 pub mod config;
 pub mod import;
+pub mod seed;
 pub mod telemetry;
 
 pub use app::{Application, wire, wire_without_admin};

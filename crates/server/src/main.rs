@@ -1,5 +1,5 @@
 use roster_server::config::{Command, ImportCommand};
-use roster_server::{Application, Config, cli, import, telemetry};
+use roster_server::{Application, Config, cli, import, seed, telemetry};
 
 use std::process::ExitCode;
 
@@ -41,6 +41,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => cli::run(&config, command).await,
+        Command::Seed { users, team_size } => seed::run(&config, users, team_size).await,
         Command::Import(ImportCommand::Mcphub { settings }) => {
             import::mcphub(&config, &settings).await
         }

@@ -1,0 +1,460 @@
+//! `cargo xtask bench`: seed a directory, start the release server, drive it over loopback
+//! from this process, and report requests/s, p50, p99 and the server's memory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, RequestBuilder};
+use serde_json::{Value, json};
+
+/// Settings of a run, from `--users N --seconds S --connections C`.
+pub struct Options {
+    pub users: u64,
+    pub seconds: u64,
+    pub connections: usize,
+}
+
+impl Options {
+    pub fn parse(args: &[&str]) -> Result<Self, String> {
+        let mut options = Self {
+            users: 100_000,
+            seconds: 10,
+            connections: 64,
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or(format!("{flag} needs a value"))?;
+            let number = || {
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("{flag}: not a number: {value}"))
+            };
+            match *flag {
+                "--users" => options.users = number()?,
+                "--seconds" => options.seconds = number()?,
+                "--connections" => {
+                    options.connections = usize::try_from(number()?).map_err(|e| e.to_string())?
+                }
+                other => return Err(format!("unknown bench option {other}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// One scenario's figures.
+struct Figures {
+    scenario: String,
+    requests: u64,
+    errors: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    peak_rss_mib: f64,
+}
+
+pub fn run(root: &Path, options: &Options) -> Result<(), String> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--release", "--package", "roster-server"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("building the release server failed".into());
+    }
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let mut backends = vec![(
+        "sqlite",
+        format!("sqlite://{}/roster-bench.db?mode=rwc", out.display()),
+    )];
+    if let Some(url) = postgres_database()? {
+        backends.push(("postgres", url));
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    for (backend, url) in backends {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(out.join(format!("roster-bench.db{suffix}")));
+        }
+        let binary = root.join("target/release/roster");
+        eprintln!("seeding {} users on {backend}…", options.users);
+        let seeded = Command::new(&binary)
+            .args([
+                "--database-url",
+                &url,
+                "seed",
+                "--users",
+                &options.users.to_string(),
+            ])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !seeded.success() {
+            return Err(format!("seeding {backend} failed"));
+        }
+        let figures = runtime.block_on(measure(&binary, &url, options))?;
+        report(backend, options, &figures, &out)?;
+    }
+    Ok(())
+}
+
+/// A fresh `roster_bench` database on the PostgreSQL of ROSTER_TEST_POSTGRES_URL, if set.
+fn postgres_database() -> Result<Option<String>, String> {
+    let Ok(admin) = std::env::var("ROSTER_TEST_POSTGRES_URL") else {
+        return Ok(None);
+    };
+    for sql in [
+        "DROP DATABASE IF EXISTS roster_bench WITH (FORCE)",
+        "CREATE DATABASE roster_bench",
+    ] {
+        let done = Command::new("psql").args([&admin, "-qc", sql]).status();
+        if !done.is_ok_and(|s| s.success()) {
+            eprintln!("no psql or no PostgreSQL: the PostgreSQL run is skipped");
+            return Ok(None);
+        }
+    }
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    Ok(Some(format!("{base}/roster_bench")))
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn memory_mib(&self, field: &str) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .map_or(0.0, |kib| kib / 1024.0)
+    }
+}
+
+async fn start(binary: &PathBuf, url: &str) -> Result<Server, String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let child = Command::new(binary)
+        .args([
+            "--database-url",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--login-max-failures",
+            "1000000000",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = Client::new();
+    for _ in 0..300 {
+        if client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the server did not start".into())
+}
+
+/// Builds a request from a per-loop sequence number and a random number.
+type MakeRequest = Arc<dyn Fn(&Client, u64, u64) -> RequestBuilder + Send + Sync>;
+
+/// Runs `connections` loops of `make` for `seconds`; latencies of 2xx answers only.
+async fn load(connections: usize, seconds: u64, make: MakeRequest) -> (u64, u64, Vec<u32>, f64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let make = make.clone();
+            tokio::spawn(async move {
+                let client = Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .expect("a client");
+                let (mut ok, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
+                let mut n = c as u64 * 1_000_003;
+                let mut seq = c as u64 * 1_000_000_000;
+                while Instant::now() < deadline {
+                    n = n
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let sent = Instant::now();
+                    seq += 1;
+                    match make(&client, seq, n >> 16).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            ok += 1;
+                            latencies.push(
+                                u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX),
+                            );
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (ok, errors, latencies)
+            })
+        })
+        .collect();
+    let (mut ok, mut errors, mut all) = (0, 0, Vec::new());
+    for task in tasks {
+        let (o, e, l) = task.await.expect("a load task");
+        ok += o;
+        errors += e;
+        all.extend(l);
+    }
+    all.sort_unstable();
+    (ok, errors, all, started.elapsed().as_secs_f64())
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[index]) / 1000.0
+}
+
+async fn measure(binary: &PathBuf, url: &str, options: &Options) -> Result<Vec<Figures>, String> {
+    let server = start(binary, url).await?;
+    let idle = server.memory_mib("VmRSS:");
+    let client = Client::new();
+    let base = server.base.clone();
+    let login = |name: &str| {
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "username": name, "password": "bench-password" }))
+    };
+    let token: Value = login("user0000000")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = token["token"]
+        .as_str()
+        .ok_or("the seeded admin cannot log in")?
+        .to_owned();
+    let page: Value = client
+        .get(format!("{base}/umami/api/admin/users?page=1&pageSize=100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: Arc<Vec<String>> = Arc::new(
+        page["data"]
+            .as_array()
+            .ok_or("no users")?
+            .iter()
+            .filter_map(|u| u["id"].as_str().map(str::to_owned))
+            .collect(),
+    );
+    let users = options.users.max(1);
+    let (b, t) = (Arc::new(base.clone()), Arc::new(token.clone()));
+    let get_user: MakeRequest = {
+        let (b, t) = (b.clone(), t.clone());
+        Arc::new(move |c, _, n| {
+            c.get(format!("{b}/api/users/user{:07}", n % users))
+                .bearer_auth(&*t)
+        })
+    };
+    let mut scenarios: Vec<(&str, usize, MakeRequest)> = vec![
+        (
+            "GET /api/users/:name",
+            options.connections,
+            get_user.clone(),
+        ),
+        ("GET /umami/api/users/:id", options.connections, {
+            let (b, t, ids) = (b.clone(), t.clone(), ids.clone());
+            Arc::new(move |c, _, n| {
+                c.get(format!(
+                    "{b}/umami/api/users/{}",
+                    ids[n as usize % ids.len()]
+                ))
+                .bearer_auth(&*t)
+            })
+        }),
+        ("GET /api/users-stats", options.connections, {
+            let (b, t) = (b.clone(), t.clone());
+            Arc::new(move |c, _, _| c.get(format!("{b}/api/users-stats")).bearer_auth(&*t))
+        }),
+        ("GET /umami/api/admin/users (paged)", options.connections, {
+            let (b, t) = (b.clone(), t.clone());
+            Arc::new(move |c, _, n| {
+                c.get(format!(
+                    "{b}/umami/api/admin/users?page={}&pageSize=20",
+                    1 + n % (users / 20).max(1)
+                ))
+                .bearer_auth(&*t)
+            })
+        }),
+        ("GET /umami/api/users/:id/teams", options.connections, {
+            let (b, t, ids) = (b.clone(), t.clone(), ids.clone());
+            Arc::new(move |c, _, n| {
+                c.get(format!(
+                    "{b}/umami/api/users/{}/teams",
+                    ids[n as usize % ids.len()]
+                ))
+                .bearer_auth(&*t)
+            })
+        }),
+        ("POST+DELETE /api/users (write)", options.connections, {
+            let (b, t) = (b.clone(), t.clone());
+            Arc::new(move |c, seq, _| {
+                // Each loop creates a user, then deletes it with its next request.
+                if seq % 2 == 1 {
+                    c.post(format!("{b}/api/users")).bearer_auth(&*t).json(
+                        &json!({ "username": format!("bench-{seq}"), "password": "bench-password" }),
+                    )
+                } else {
+                    c.delete(format!("{b}/api/users/bench-{}", seq - 1))
+                        .bearer_auth(&*t)
+                }
+            })
+        }),
+        ("POST /api/auth/login, 1 connection", 1, {
+            let b = b.clone();
+            Arc::new(move |c, _, n| {
+                c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
+            })
+        }),
+        ("POST /api/auth/login", options.connections, {
+            let b = b.clone();
+            Arc::new(move |c, _, n| {
+                c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
+            })
+        }),
+    ];
+    let mut figures = vec![Figures {
+        scenario: "idle".into(),
+        requests: 0,
+        errors: 0,
+        rps: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        peak_rss_mib: idle,
+    }];
+    for (name, connections, make) in scenarios.drain(..) {
+        let (ok, errors, latencies, elapsed) = load(connections, options.seconds, make).await;
+        figures.push(Figures {
+            scenario: name.into(),
+            requests: ok,
+            errors,
+            rps: ok as f64 / elapsed,
+            p50_ms: percentile(&latencies, 0.5),
+            p99_ms: percentile(&latencies, 0.99),
+            peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
+    // Reads while logins saturate the hashing pool.
+    let flood: MakeRequest = {
+        let b = b.clone();
+        Arc::new(move |c, _, n| {
+            c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
+        })
+    };
+    let half = (options.connections / 2).max(1);
+    let (reads, _) = tokio::join!(
+        load(half, options.seconds, get_user),
+        load(half, options.seconds, flood)
+    );
+    let (ok, errors, latencies, elapsed) = reads;
+    figures.push(Figures {
+        scenario: "GET /api/users/:name during a login flood".into(),
+        requests: ok,
+        errors,
+        rps: ok as f64 / elapsed,
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+        peak_rss_mib: server.memory_mib("VmHWM:"),
+    });
+    Ok(figures)
+}
+
+fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> Result<(), String> {
+    println!(
+        "\n{backend}, {} users, {} connections, {} s per scenario",
+        options.users, options.connections, options.seconds
+    );
+    println!(
+        "{:<44} {:>10} {:>8} {:>9} {:>9} {:>10}",
+        "scenario", "req/s", "errors", "p50 ms", "p99 ms", "peak MiB"
+    );
+    for f in figures {
+        println!(
+            "{:<44} {:>10.0} {:>8} {:>9.2} {:>9.2} {:>10.1}",
+            f.scenario, f.rps, f.errors, f.p50_ms, f.p99_ms, f.peak_rss_mib
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    if let (Some(single), Some(many)) = (
+        figures
+            .iter()
+            .find(|f| f.scenario.ends_with("1 connection")),
+        figures
+            .iter()
+            .find(|f| f.scenario == "POST /api/auth/login"),
+    ) {
+        let ceiling = cores / (single.p50_ms / 1000.0);
+        println!(
+            "logins/s {:.0} = {:.0} % of cores ÷ one login's time ({:.0}/s)",
+            many.rps,
+            100.0 * many.rps / ceiling,
+            ceiling
+        );
+    }
+    let json = json!({
+        "backend": backend,
+        "users": options.users,
+        "connections": options.connections,
+        "seconds": options.seconds,
+        "cores": cores,
+        "scenarios": figures.iter().map(|f| json!({
+            "scenario": f.scenario, "requests": f.requests, "errors": f.errors, "rps": f.rps,
+            "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "peak_rss_mib": f.peak_rss_mib,
+        })).collect::<Vec<_>>(),
+    });
+    let path = out.join(format!("{backend}-{}.json", options.users));
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
