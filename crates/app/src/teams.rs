@@ -183,15 +183,17 @@ impl TeamService {
         user: UserId,
         role: TeamRole,
     ) -> Result<TeamMember> {
-        self.find(id).await?;
+        let details = self.find(id).await?;
         self.require_manager(actor, id).await?;
+        require_owner_for(actor, &details, None, Some(role))?;
         if self.ports.users.find(&UserKey::Id(user)).await?.is_none() {
             return Err(Error::NotFound(format!("user not found: id {user}")));
         }
         self.add(id, user, role).await
     }
 
-    /// Changes a member's role (owners, managers, admins).
+    /// Changes a member's role (owners, managers, admins; only owners and admins touch the
+    /// owner role, and a team keeps at least one owner).
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
@@ -202,8 +204,9 @@ impl TeamService {
         user: UserId,
         role: TeamRole,
     ) -> Result<TeamMember> {
-        self.find(id).await?;
+        let details = self.find(id).await?;
         self.require_manager(actor, id).await?;
+        require_owner_for(actor, &details, Some(user), Some(role))?;
         let now = self.ports.clock.now();
         self.ports.teams.set_member_role(id, user, role, now).await
     }
@@ -214,11 +217,12 @@ impl TeamService {
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
     pub async fn remove_member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<()> {
-        self.find(id).await?;
+        let details = self.find(id).await?;
         require_editor(actor)?;
         if user != actor.id {
             self.require_manager(actor, id).await?;
         }
+        require_owner_for(actor, &details, Some(user), None)?;
         self.ports.teams.remove_member(id, user).await
     }
 
@@ -266,6 +270,40 @@ impl TeamService {
             other => other.map(|()| member),
         }
     }
+}
+
+/// Only owners and admins make owners or change or remove one, and the last owner stays:
+/// otherwise a manager could promote themselves and delete the team. `target` is the member
+/// being changed (if any), `new_role` what they become (`None`: removed).
+fn require_owner_for(
+    actor: &Principal,
+    details: &TeamDetails,
+    target: Option<UserId>,
+    new_role: Option<TeamRole>,
+) -> Result<()> {
+    let role_of = |user: UserId| {
+        details
+            .members
+            .iter()
+            .find(|m| m.member.user_id == user)
+            .map(|m| m.member.role)
+    };
+    let target_is_owner = target.and_then(role_of) == Some(TeamRole::Owner);
+    let touches_owner = target_is_owner || new_role == Some(TeamRole::Owner);
+    if touches_owner && !actor.role.is_admin() && role_of(actor.id) != Some(TeamRole::Owner) {
+        return Err(Error::Forbidden(
+            "only the team's owners may make or change an owner".into(),
+        ));
+    }
+    let owners = details
+        .members
+        .iter()
+        .filter(|m| m.member.role == TeamRole::Owner)
+        .count();
+    if target_is_owner && new_role != Some(TeamRole::Owner) && owners <= 1 {
+        return Err(Error::Conflict("a team keeps at least one owner".into()));
+    }
+    Ok(())
 }
 
 /// `user`'s role in `team`, if a member.

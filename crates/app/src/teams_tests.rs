@@ -326,3 +326,65 @@ async fn teams_of_a_user_are_for_that_user_and_admins_and_members_for_members() 
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 }
+
+#[tokio::test]
+async fn managers_cannot_make_or_touch_owners_and_the_last_owner_stays() {
+    let t = team();
+    let manager = principal(Role::User);
+    let owner_id = UserId::new();
+    let mut found = details(
+        &t,
+        &[(owner_id, TeamRole::Owner), (manager.id, TeamRole::Manager)],
+    );
+    found.members[1].member.user_id = manager.id;
+    let mut mocks = Mocks::default();
+    let answer = found.clone();
+    mocks
+        .teams
+        .expect_find()
+        .returning(move |_| Ok(Some(answer.clone())));
+    let (team_id, me) = (t.id, manager.id);
+    mocks.teams.expect_membership().returning(move |_, user| {
+        Ok((user == me).then(|| membership(team_id, me, TeamRole::Manager)))
+    });
+    let svc = service(mocks);
+    for outcome in [
+        svc.set_member_role(&manager, t.id, manager.id, TeamRole::Owner)
+            .await,
+        svc.set_member_role(&manager, t.id, owner_id, TeamRole::Member)
+            .await,
+        svc.add_member(&manager, t.id, UserId::new(), TeamRole::Owner)
+            .await,
+    ] {
+        assert!(matches!(outcome, Err(Error::Forbidden(_))), "{outcome:?}");
+    }
+    let err = svc
+        .remove_member(&manager, t.id, owner_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+
+    let owner = Principal {
+        id: owner_id,
+        ..principal(Role::User)
+    };
+    let mut mocks = Mocks::default();
+    mocks.teams.expect_membership().returning(move |_, user| {
+        Ok((user == owner_id).then(|| membership(team_id, owner_id, TeamRole::Owner)))
+    });
+    mocks
+        .teams
+        .expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    let svc = service(mocks);
+    let err = svc.remove_member(&owner, t.id, owner_id).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::Conflict("a team keeps at least one owner".into())
+    );
+    let err = svc
+        .set_member_role(&owner, t.id, owner_id, TeamRole::Member)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)));
+}

@@ -27,7 +27,8 @@ const CALLERS: [&str; 6] = [
 
 /// `(method, path, body, [status per caller])`. In paths and bodies, `{self}` is the caller
 /// (the `user` for token-less callers), `{other}` another user, `{spare}` a user in no team,
-/// `{team}` the user's team (the view-only user is a member), `{other_team}` another's,
+/// `{team}` the user's team (the view-only user is a member), `{other_team}` another's
+/// (with `{other_member}` in it),
 /// `{site}` the user's website, `{team_site}` the team's, `{other_site}` another's,
 /// `{code}` the user's team's access code.
 type Row = (&'static str, &'static str, Option<Value>, [u16; 6]);
@@ -204,7 +205,7 @@ fn table() -> Vec<Row> {
         ),
         row(
             "GET",
-            "/umami/api/teams/{other_team}/users/{other}",
+            "/umami/api/teams/{other_team}/users/{other_member}",
             None,
             [403, 403, 200],
         ),
@@ -216,7 +217,7 @@ fn table() -> Vec<Row> {
         ),
         row(
             "POST",
-            "/umami/api/teams/{other_team}/users/{other}",
+            "/umami/api/teams/{other_team}/users/{other_member}",
             Some(json!({ "role": "team-member" })),
             [403, 403, 200],
         ),
@@ -228,7 +229,7 @@ fn table() -> Vec<Row> {
         ),
         row(
             "DELETE",
-            "/umami/api/teams/{other_team}/users/{other}",
+            "/umami/api/teams/{other_team}/users/{other_member}",
             None,
             [403, 403, 200],
         ),
@@ -337,6 +338,7 @@ async fn world() -> World {
         ("vic", "view-only"),
         ("otto", "user"),
         ("sam", "user"),
+        ("olga", "user"),
     ] {
         let body = json!({ "username": name, "password": "password-1", "role": role });
         user_ids.insert(
@@ -356,6 +358,14 @@ async fn world() -> World {
         team[0]["accessCode"].as_str().unwrap().to_owned(),
     );
     let other_team_id = other_team[0]["id"].as_str().unwrap().to_owned();
+    let add_olga = json!({ "userId": user_ids["olga"], "role": "team-member" });
+    post(
+        &app,
+        &format!("/teams/{other_team_id}/users"),
+        &otto,
+        add_olga,
+    )
+    .await;
     let add_vic = json!({ "userId": user_ids["vic"], "role": "team-view-only" });
     post(&app, &format!("/teams/{team_id}/users"), &uma, add_vic).await;
     let site = post(
@@ -400,6 +410,7 @@ async fn world() -> World {
         ("{other_name}", "otto".to_owned()),
         ("{spare}", user_ids["sam"].clone()),
         ("{viewer}", user_ids["vic"].clone()),
+        ("{other_member}", user_ids["olga"].clone()),
         ("{team}", team_id),
         ("{other_team}", other_team_id),
         ("{code}", code),

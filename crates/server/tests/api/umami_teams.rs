@@ -334,6 +334,17 @@ async fn only_owners_and_admins_delete_a_team(app: TestApp) {
         )
         .await;
     let path = format!("/teams/{}", team.id);
+    let own_role = format!("/teams/{}/users/{manager_id}", team.id);
+    let promote = json!({ "role": "team-owner" });
+    let refused = app
+        .umami(Method::POST, &own_role, Some(&manager), Some(promote))
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "only the team's owners",
+    );
     let refused = app.umami(Method::DELETE, &path, Some(&manager), None).await;
     assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "owner");
     let (status, body) = app.umami(Method::DELETE, &path, Some(&owner), None).await;
