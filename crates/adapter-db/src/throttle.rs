@@ -13,14 +13,6 @@ use crate::error::db_err;
 
 #[async_trait]
 impl LoginThrottle for Store {
-    async fn current(&self, key: &str) -> Result<Option<FailureWindow>> {
-        let row = login_failure::Entity::find_by_id(key.to_owned())
-            .one(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(row.map(to_window))
-    }
-
     async fn record_failure(
         &self,
         key: &str,
@@ -47,9 +39,23 @@ impl LoginThrottle for Store {
             }
             self.count_failure(key, now, window).await?;
         }
-        self.current(key)
+        Store::current(self, key)
             .await?
             .ok_or_else(|| Error::Internal("failure counter vanished".into()))
+    }
+
+    async fn forgive(&self, key: &str) -> Result<()> {
+        login_failure::Entity::update_many()
+            .col_expr(
+                login_failure::Column::Failures,
+                Expr::col(login_failure::Column::Failures).sub(1),
+            )
+            .filter(login_failure::Column::Key.eq(key))
+            .filter(login_failure::Column::Failures.gt(0))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn clear(&self, key: &str) -> Result<()> {
@@ -62,6 +68,18 @@ impl LoginThrottle for Store {
 }
 
 impl Store {
+    /// The window of `key`, if any attempt was counted.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] if the store cannot be reached.
+    pub async fn current(&self, key: &str) -> Result<Option<FailureWindow>> {
+        let row = login_failure::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(to_window))
+    }
+
     /// Adds one failure to `key`'s window, or restarts a window older than `window`;
     /// returns how many rows it touched (0 when `key` has no row yet).
     async fn count_failure(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<u64> {

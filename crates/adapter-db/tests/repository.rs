@@ -288,6 +288,31 @@ async fn login_failures_count_within_a_window_and_clear(store: Store) {
         .record_failure("addr:1.2.3.4", t, window)
         .await
         .unwrap();
+    store.forgive("addr:1.2.3.4").await.unwrap();
+    assert_eq!(
+        store
+            .current("addr:1.2.3.4")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        0
+    );
+    store.forgive("addr:1.2.3.4").await.unwrap();
+    assert_eq!(
+        store
+            .current("addr:1.2.3.4")
+            .await
+            .unwrap()
+            .unwrap()
+            .failures,
+        0,
+        "never below zero"
+    );
+    store
+        .record_failure("addr:1.2.3.4", t, window)
+        .await
+        .unwrap();
     store.clear("user:x").await.unwrap();
     assert_eq!(store.current("user:x").await.unwrap(), None);
     assert_eq!(

@@ -53,26 +53,45 @@ impl AuthService {
     ) -> Result<LoginOutcome> {
         let keys = throttle_keys(username, client);
         let now = self.ports.clock.now();
+        let limits = self.config.throttle;
+        // Every attempt is counted before its password is checked, so that guesses sent in
+        // parallel cannot all pass while the first ones are still hashing; a success is
+        // taken back afterwards.
+        let mut retry_after = None;
         for key in &keys {
-            self.refuse_if_throttled(key, now).await?;
+            let window = self
+                .ports
+                .throttle
+                .record_failure(key, now, limits.window)
+                .await?;
+            if window.failures > limits.max_failures {
+                let ends = window.started_at + limits.window;
+                let wait = (ends - now).to_std().unwrap_or_default();
+                retry_after = retry_after.max(Some(wait.max(Duration::from_secs(1))));
+            }
         }
-        let user = self
-            .ports
-            .users
-            .find(&UserKey::Name(username.to_owned()))
-            .await?;
+        if let Some(retry_after) = retry_after {
+            return Err(Error::Throttled { retry_after });
+        }
+        // A name no user can have is not looked up (a NUL byte would upset PostgreSQL).
+        let user = match Username::parse(username) {
+            Ok(_) => {
+                self.ports
+                    .users
+                    .find(&UserKey::Name(username.to_owned()))
+                    .await?
+            }
+            Err(_) => None,
+        };
         let hash = user.as_ref().map_or(&self.decoy_hash, |u| &u.password_hash);
         let matches = self.ports.hasher.verify(password, hash).await?;
         let Some(mut user) = user.filter(|_| matches) else {
-            for key in &keys {
-                self.ports
-                    .throttle
-                    .record_failure(key, now, self.config.throttle.window)
-                    .await?;
-            }
             return Err(Error::Unauthenticated(BAD_CREDENTIALS.into()));
         };
         self.ports.throttle.clear(&keys[0]).await?;
+        for key in &keys[1..] {
+            self.ports.throttle.forgive(key).await?;
+        }
         if self.ports.hasher.needs_rehash(&user.password_hash) {
             // The password is known now and only now: replace an imported or weaker hash.
             let password = PasswordPolicy { min_chars: 0 }.check(password)?;
@@ -113,28 +132,13 @@ impl AuthService {
     pub async fn logout(&self, token: &str) -> Result<()> {
         self.ports.sessions.revoke(&hash_token(token)).await
     }
-
-    async fn refuse_if_throttled(
-        &self,
-        key: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        let limits = self.config.throttle;
-        let Some(window) = self.ports.throttle.current(key).await? else {
-            return Ok(());
-        };
-        let ends = window.started_at + limits.window;
-        if window.failures >= limits.max_failures && ends > now {
-            let retry_after = (ends - now).to_std().unwrap_or(Duration::from_secs(1));
-            return Err(Error::Throttled { retry_after });
-        }
-        Ok(())
-    }
 }
 
-/// The throttling keys of a login: the username's first, then the client address's.
-fn throttle_keys(username: &str, client: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("user:{}", Username::key_of(username))];
+/// The throttling keys of a login: the username's first, then the client address's. The
+/// name is stored as a digest, so that any name, however long or odd, fits the key column.
+pub(crate) fn throttle_keys(username: &str, client: Option<&str>) -> Vec<String> {
+    let name = hash_token(&Username::key_of(username)).to_hex();
+    let mut keys = vec![format!("user:{name}")];
     keys.extend(client.map(|addr| format!("addr:{addr}")));
     keys
 }

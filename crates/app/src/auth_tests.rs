@@ -24,8 +24,46 @@ async fn service(mocks: Mocks) -> AuthService {
         .unwrap()
 }
 
-fn not_throttled(mocks: &mut Mocks) {
-    mocks.throttle.expect_current().returning(|_| Ok(None));
+fn window(failures: u32) -> FailureWindow {
+    FailureWindow {
+        failures,
+        started_at: t0(),
+    }
+}
+
+fn user_key(name: &str) -> String {
+    throttle_keys(name, None).remove(0)
+}
+
+/// Every attempt is counted first; here each key is at its first attempt.
+fn counted_once(mocks: &mut Mocks) {
+    mocks
+        .throttle
+        .expect_record_failure()
+        .returning(|_, _, _| Ok(window(1)));
+}
+
+/// What a successful login does to the counters.
+fn forgiven(mocks: &mut Mocks, name: &str, addr: &'static str) {
+    mocks
+        .throttle
+        .expect_clear()
+        .with(eq(user_key(name)))
+        .return_once(|_| Ok(()));
+    mocks
+        .throttle
+        .expect_forgive()
+        .with(eq(addr))
+        .return_once(|_| Ok(()));
+}
+
+#[test]
+fn the_name_key_is_a_digest_of_the_folded_name() {
+    let keys = throttle_keys(" Alice ", Some("10.0.0.1"));
+    assert_eq!(keys[0], user_key("alice"));
+    assert_eq!(keys[0].len(), "user:".len() + 64);
+    assert_eq!(keys[1], "addr:10.0.0.1");
+    assert_eq!(throttle_keys(&"x".repeat(5000), None)[0].len(), 69);
 }
 
 #[tokio::test]
@@ -33,7 +71,7 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
     let alice = user("alice", Role::User);
     let id = alice.id;
     let mut mocks = mocks();
-    not_throttled(&mut mocks);
+    counted_once(&mut mocks);
     mocks
         .users
         .expect_find()
@@ -44,11 +82,7 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
         .expect_verify()
         .withf(|pw, hash| pw == "pw-alice" && hash == "hash-of-alice")
         .return_once(|_, _| Ok(true));
-    mocks
-        .throttle
-        .expect_clear()
-        .with(eq("user:alice"))
-        .return_once(|_| Ok(()));
+    forgiven(&mut mocks, "alice", "addr:10.0.0.1");
     mocks.hasher.expect_needs_rehash().return_const(false);
     mocks
         .sessions
@@ -80,7 +114,6 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
 async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_keys() {
     for known in [true, false] {
         let mut mocks = mocks();
-        not_throttled(&mut mocks);
         mocks
             .users
             .expect_find()
@@ -92,18 +125,13 @@ async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_
             .withf(move |_, hash| hash == expected_hash)
             .times(1)
             .return_once(|_, _| Ok(false));
-        for key in ["user:bob", "addr:10.0.0.9"] {
+        for key in [user_key("bob"), "addr:10.0.0.9".to_owned()] {
             mocks
                 .throttle
                 .expect_record_failure()
                 .withf(move |k, now, _| k == key && *now == t0())
                 .times(1)
-                .returning(|_, now, _| {
-                    Ok(FailureWindow {
-                        failures: 1,
-                        started_at: now,
-                    })
-                });
+                .returning(|_, _, _| Ok(window(1)));
         }
         let err = service(mocks)
             .await
@@ -118,16 +146,19 @@ async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_
 }
 
 #[tokio::test]
-async fn too_many_failures_are_refused_until_the_window_ends_without_hashing() {
+async fn past_the_limit_attempts_are_refused_until_the_window_ends_without_hashing() {
     let mut mocks = mocks();
     let limits = AuthConfig::default().throttle;
     let started_at = t0() - chrono::Duration::seconds(60);
-    mocks.throttle.expect_current().returning(move |_| {
-        Ok(Some(FailureWindow {
-            failures: limits.max_failures,
-            started_at,
-        }))
-    });
+    mocks
+        .throttle
+        .expect_record_failure()
+        .returning(move |_, _, _| {
+            Ok(FailureWindow {
+                failures: limits.max_failures + 1,
+                started_at,
+            })
+        });
     let err = service(mocks)
         .await
         .login("bob", "whatever", None)
@@ -142,30 +173,36 @@ async fn too_many_failures_are_refused_until_the_window_ends_without_hashing() {
 }
 
 #[tokio::test]
-async fn an_old_window_does_not_throttle() {
+async fn the_last_attempt_within_the_limit_is_still_checked() {
     let mut mocks = mocks();
     let limits = AuthConfig::default().throttle;
-    let started_at = t0() - limits.window - chrono::Duration::seconds(1);
-    mocks.throttle.expect_current().returning(move |_| {
-        Ok(Some(FailureWindow {
-            failures: limits.max_failures + 5,
-            started_at,
-        }))
-    });
-    mocks.users.expect_find().return_once(|_| Ok(None));
-    mocks.hasher.expect_verify().return_once(|_, _| Ok(false));
     mocks
         .throttle
         .expect_record_failure()
-        .returning(|_, now, _| {
-            Ok(FailureWindow {
-                failures: 1,
-                started_at: now,
-            })
-        });
+        .returning(move |_, _, _| Ok(window(limits.max_failures)));
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    mocks.hasher.expect_verify().return_once(|_, _| Ok(false));
     let err = service(mocks)
         .await
         .login("bob", "whatever", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated(_)));
+}
+
+#[tokio::test]
+async fn impossible_names_are_not_looked_up_but_cost_a_hash() {
+    let mut mocks = mocks();
+    counted_once(&mut mocks);
+    mocks
+        .hasher
+        .expect_verify()
+        .withf(|_, hash| hash == "decoy-hash")
+        .times(1)
+        .return_once(|_, _| Ok(false));
+    let err = service(mocks)
+        .await
+        .login("nul\u{0}byte", "whatever", None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthenticated(_)));
@@ -215,7 +252,7 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
     let id = legacy.id;
     let found = legacy.clone();
     let mut mocks = mocks();
-    not_throttled(&mut mocks);
+    counted_once(&mut mocks);
     mocks
         .users
         .expect_find()

@@ -16,13 +16,8 @@ pub struct FailureWindow {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
-    /// The current window for `key`, if any failure was recorded.
-    ///
-    /// # Errors
-    /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn current(&self, key: &str) -> Result<Option<FailureWindow>>;
-
-    /// Counts one failure for `key`: adds to a window younger than `window`, or starts a new one.
+    /// Counts one attempt for `key`: adds to a window younger than `window`, or starts a new
+    /// one; returns the window as it now stands.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
@@ -32,6 +27,12 @@ pub trait LoginThrottle: Send + Sync {
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<FailureWindow>;
+
+    /// Takes back one counted attempt of `key` (never below zero): the attempt succeeded.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn forgive(&self, key: &str) -> Result<()>;
 
     /// Forgets the failures of `key`, after a successful login.
     ///

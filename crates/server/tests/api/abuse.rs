@@ -123,3 +123,27 @@ async fn tokens_expire_in_both_dialects() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parallel_burst_of_guesses_gets_no_more_tries_than_the_limit() {
+    let app = std::sync::Arc::new(
+        spawn_app(Backend::Sqlite, &["--login-max-failures", "5"])
+            .await
+            .unwrap(),
+    );
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move { app.login("admin", &format!("guess-{i}")).await.0 })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} passwords were checked");
+}
