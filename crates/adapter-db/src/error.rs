@@ -10,6 +10,9 @@ pub(crate) fn db_err(err: DbErr) -> Error {
     if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
         return Error::Conflict("already exists".into());
     }
+    if is_data_exception(&err) {
+        return Error::Invalid("the input holds characters the database cannot store".into());
+    }
     if is_transaction_conflict(&err) {
         return Error::Unavailable(TRANSACTION_CONFLICT.into());
     }
@@ -40,6 +43,18 @@ where
             }
             outcome => return outcome,
         }
+    }
+}
+
+/// SQLSTATE class 22 (a data exception: a NUL byte or an invalid encoding in a value), which
+/// only input can cause.
+fn is_data_exception(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code.starts_with("22")),
+        _ => false,
     }
 }
 

@@ -137,7 +137,7 @@ impl TeamService {
         let team = self
             .ports
             .teams
-            .find_by_access_code(code.trim())
+            .find_by_access_code(&text_field("accessCode", code, MAX_ACCESS_CODE)?)
             .await?
             .ok_or_else(|| Error::NotFound("no team has this access code".into()))?;
         self.add(team.id, actor.id, TeamRole::Member).await

@@ -4,12 +4,18 @@ use roster_domain::{Error, Result};
 
 const MAX_GRANT_CHARS: usize = 255;
 
-/// A required text field: trimmed, non-empty, at most `max` characters.
+/// A required text field: trimmed, non-empty, at most `max` characters, no control
+/// characters (PostgreSQL cannot store a NUL byte).
 pub(crate) fn text_field(name: &str, raw: &str, max: usize) -> Result<String> {
     let value = raw.trim();
     if value.is_empty() || value.chars().count() > max {
         return Err(Error::Invalid(format!(
             "{name} must be 1 to {max} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::Invalid(format!(
+            "{name} must not contain control characters"
         )));
     }
     Ok(value.to_owned())
@@ -21,9 +27,12 @@ pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>
     raw.into_iter()
         .map(|item| {
             let item = item.trim();
-            if item.is_empty() || item.chars().count() > MAX_GRANT_CHARS {
+            if item.is_empty()
+                || item.chars().count() > MAX_GRANT_CHARS
+                || item.chars().any(char::is_control)
+            {
                 Err(Error::Invalid(format!(
-                    "each of {kind} must be 1 to {MAX_GRANT_CHARS} characters"
+                    "each of {kind} must be 1 to {MAX_GRANT_CHARS} characters, none a control character"
                 )))
             } else {
                 Ok(item.to_owned())
@@ -41,6 +50,7 @@ mod tests {
         assert_eq!(text_field("name", "  Blog ", 10).unwrap(), "Blog");
         assert!(text_field("name", "   ", 10).is_err());
         assert!(text_field("name", "elevenchars", 10).is_err());
+        assert!(text_field("name", "nul\u{0}", 10).is_err());
     }
 
     #[test]
@@ -49,5 +59,6 @@ mod tests {
         assert_eq!(set.into_iter().collect::<Vec<_>>(), ["a", "b"]);
         assert!(grant_set("groups", vec![" ".into()]).is_err());
         assert!(grant_set("groups", vec!["x".repeat(256)]).is_err());
+        assert!(grant_set("servers", vec!["a\u{0}".into()]).is_err());
     }
 }

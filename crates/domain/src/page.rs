@@ -3,6 +3,8 @@ use crate::{Error, Result};
 /// The largest page a list returns; larger requests are cut to it.
 pub const MAX_PAGE_SIZE: u64 = 100;
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The highest page number: its offset stays far inside what every database accepts.
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
 /// Which page of a list, sorted by what, filtered how. `O` names the sortable columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,20 @@ impl<O> PageRequest<O> {
         let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page == 0 || page_size == 0 {
             return Err(Error::Invalid("page and pageSize start at 1".into()));
+        }
+        if page > MAX_PAGE {
+            return Err(Error::Invalid(format!("page must be at most {MAX_PAGE}")));
+        }
+        let search = search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if search
+            .as_deref()
+            .is_some_and(|s| s.chars().any(char::is_control))
+        {
+            return Err(Error::Invalid(
+                "search must not contain control characters".into(),
+            ));
         }
         Ok(Self {
             page,
@@ -93,5 +109,9 @@ mod tests {
         assert_eq!((p.page_size, p.offset()), (MAX_PAGE_SIZE, 200));
         assert!(PageRequest::new(Some(0), None, None, TeamOrder::Name, false).is_err());
         assert!(PageRequest::new(None, Some(0), None, TeamOrder::Name, false).is_err());
+        assert!(PageRequest::new(Some(u64::MAX), None, None, TeamOrder::Name, false).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE), Some(100), None, TeamOrder::Name, false).is_ok());
+        let nul = Some("a\u{0}".to_owned());
+        assert!(PageRequest::new(None, None, nul, TeamOrder::Name, false).is_err());
     }
 }

@@ -60,8 +60,14 @@ async fn admin(state: &AppState, auth: &McpAuth) -> McpResult<Principal> {
     Ok(actor)
 }
 
-/// `isAdmin` is an alias of `role`; when both are sent they must agree.
-fn role_of(role: Option<types::RoleName>, is_admin: Option<bool>) -> McpResult<Option<Role>> {
+/// `isAdmin` is an alias of `role`; when both are sent they must agree. `isAdmin: false`
+/// makes an admin a `user` and leaves any other role as it is (`current`: the role now,
+/// `None` for a new user), since MCPHub's frontend sends it with every edit.
+fn role_of(
+    role: Option<types::RoleName>,
+    is_admin: Option<bool>,
+    current: Option<Role>,
+) -> McpResult<Option<Role>> {
     let role = role.map(Role::from);
     match (role, is_admin) {
         (Some(role), Some(is_admin)) if role.is_admin() != is_admin => {
@@ -69,7 +75,10 @@ fn role_of(role: Option<types::RoleName>, is_admin: Option<bool>) -> McpResult<O
         }
         (Some(role), _) => Ok(Some(role)),
         (None, Some(true)) => Ok(Some(Role::Admin)),
-        (None, Some(false)) => Ok(Some(Role::User)),
+        (None, Some(false)) => Ok(match current {
+            Some(role) if !role.is_admin() => None,
+            _ => Some(Role::User),
+        }),
         (None, None) => Ok(None),
     }
 }
@@ -117,7 +126,7 @@ impl McpHubApi {
     ) -> McpResult<Created> {
         let actor = admin(&state, &auth).await?;
         let input = CreateUser {
-            role: role_of(body.role, body.is_admin)?,
+            role: role_of(body.role, body.is_admin, None)?,
             username: body.username,
             password: body.password,
             servers: body.servers,
@@ -146,18 +155,19 @@ impl McpHubApi {
             }
             (a, b) => a.or(b),
         };
+        let key = UserKey::Name(username.0);
+        let current = match (body.role, body.is_admin) {
+            (None, Some(false)) => Some(state.roster.users().get(&actor, &key).await?.role),
+            _ => None,
+        };
         let input = UpdateUser {
             username: None,
             password,
-            role: role_of(body.role, body.is_admin)?,
+            role: role_of(body.role, body.is_admin, current)?,
             servers: body.servers,
             groups: body.groups,
         };
-        let user = state
-            .roster
-            .users()
-            .update(&actor, &UserKey::Name(username.0), input)
-            .await?;
+        let user = state.roster.users().update(&actor, &key, input).await?;
         Ok(Json(Envelope::ok(user)))
     }
 

@@ -7,6 +7,7 @@ mod cli;
 mod cluster;
 mod fuzz;
 mod helpers;
+mod hostile;
 mod mcphub_auth;
 mod mcphub_errors;
 mod mcphub_users;
