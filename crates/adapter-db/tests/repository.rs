@@ -25,6 +25,7 @@ roster_db::on_every_backend!(
     concurrent_demotions_never_leave_zero_admins,
     concurrent_inserts_of_one_name_succeed_once,
     concurrent_login_failures_are_each_counted,
+    names_and_grants_compare_exactly_but_for_case_in_names,
 );
 
 fn now() -> DateTime<Utc> {
@@ -401,4 +402,33 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
     }
     let window = store.current("addr:9.9.9.9").await.unwrap().unwrap();
     assert_eq!((window.failures, window.started_at), (12, t));
+}
+
+async fn names_and_grants_compare_exactly_but_for_case_in_names(store: Store) {
+    store
+        .insert(new_user("José", Role::User, &["Fs", "fs"], &[]))
+        .await
+        .unwrap();
+    store
+        .insert(new_user("Jose", Role::User, &[], &[]))
+        .await
+        .unwrap();
+    let jose = store
+        .find(&UserKey::Name("JOSÉ".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(jose.username.as_str(), "José");
+    assert_eq!(jose.servers, set(&["Fs", "fs"]));
+    let plain = store
+        .find(&UserKey::Name("jose".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plain.username.as_str(), "Jose");
+    let err = store
+        .insert(new_user("JOSÉ", Role::User, &[], &[]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)));
 }
