@@ -69,6 +69,11 @@ impl TeamRepository for Store {
             let txn = self.db.begin().await.map_err(db_err)?;
             website::Entity::update_many()
                 .col_expr(website::Column::DeletedAt, Expr::value(now))
+                // A deleted website's share id may be used again.
+                .col_expr(
+                    website::Column::ShareId,
+                    Expr::value(Option::<String>::None),
+                )
                 .filter(website::Column::TeamId.eq(id.0))
                 .filter(website::Column::DeletedAt.is_null())
                 .exec(&txn)

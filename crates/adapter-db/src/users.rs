@@ -245,6 +245,11 @@ impl Store {
             .map_err(db_err)?;
         website::Entity::update_many()
             .col_expr(website::Column::DeletedAt, Expr::value(Utc::now()))
+            // A deleted website's share id may be used again.
+            .col_expr(
+                website::Column::ShareId,
+                Expr::value(Option::<String>::None),
+            )
             .filter(website::Column::UserId.eq(id.0))
             .filter(website::Column::DeletedAt.is_null())
             .exec(&txn)

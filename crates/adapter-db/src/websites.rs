@@ -55,6 +55,11 @@ impl WebsiteRepository for Store {
     async fn delete(&self, id: WebsiteId, now: DateTime<Utc>) -> Result<()> {
         let done = website::Entity::update_many()
             .col_expr(website::Column::DeletedAt, Expr::value(now))
+            // A deleted website's share id may be used again.
+            .col_expr(
+                website::Column::ShareId,
+                Expr::value(Option::<String>::None),
+            )
             .filter(website::Column::Id.eq(id.0))
             .filter(website::Column::DeletedAt.is_null())
             .exec(&self.db)

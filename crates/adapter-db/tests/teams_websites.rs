@@ -19,6 +19,7 @@ roster_db::on_every_backend!(
     website_updates_and_soft_deletes_hide_them,
     deleting_a_user_removes_memberships_and_soft_deletes_their_websites,
     bulk_inserts_store_users_grants_teams_and_members,
+    a_deleted_websites_share_id_is_free_again,
 );
 
 fn now() -> DateTime<Utc> {
@@ -463,4 +464,23 @@ async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
     assert_eq!(details.members.len(), 3);
     let again = store.insert_users(&users[..1]).await;
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+}
+
+async fn a_deleted_websites_share_id_is_free_again(store: Store) {
+    let me = user(&store, "me").await;
+    let first = site(&store, "A", "a.example", Owner::User(me), me).await;
+    let shared = Website {
+        share_id: Some("share-x".into()),
+        ..first.clone()
+    };
+    WebsiteRepository::update(&store, &shared).await.unwrap();
+    WebsiteRepository::delete(&store, first.id, now())
+        .await
+        .unwrap();
+    let second = site(&store, "B", "b.example", Owner::User(me), me).await;
+    let reuse = Website {
+        share_id: Some("share-x".into()),
+        ..second
+    };
+    WebsiteRepository::update(&store, &reuse).await.unwrap();
 }

@@ -85,8 +85,9 @@ impl FromStr for Role {
     }
 }
 
-/// A user as stored. `password_hash` is an argon2id PHC string and is never serialised.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A user as stored. `password_hash` is an argon2id PHC string and is never serialised;
+/// `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
     pub username: Username,
@@ -98,6 +99,20 @@ pub struct User {
     pub groups: BTreeSet<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("servers", &self.servers)
+            .field("groups", &self.groups)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a request names a user: by id (Umami) or by name (MCPHub).
@@ -117,13 +132,26 @@ impl fmt::Display for UserKey {
 }
 
 /// A validated change to a user; `None` leaves a field as it is, a set replaces the old one.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// `Debug` says only whether the password changes.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserPatch {
     pub username: Option<Username>,
     pub password_hash: Option<String>,
     pub role: Option<Role>,
     pub servers: Option<BTreeSet<String>>,
     pub groups: Option<BTreeSet<String>>,
+}
+
+impl fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("username", &self.username)
+            .field("password_changes", &self.password_hash.is_some())
+            .field("role", &self.role)
+            .field("servers", &self.servers)
+            .field("groups", &self.groups)
+            .finish()
+    }
 }
 
 impl UserPatch {
@@ -152,6 +180,21 @@ mod tests {
         }
         assert!(matches!("root".parse::<Role>(), Err(Error::Invalid(_))));
         assert!("Admin".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn debug_leaves_the_hash_out() {
+        let user = User {
+            id: UserId::new(),
+            username: Username::parse("u").unwrap(),
+            password_hash: "$argon2id$secret".into(),
+            role: Role::User,
+            servers: BTreeSet::new(),
+            groups: BTreeSet::new(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        assert!(!format!("{user:?}").contains("secret"));
     }
 
     #[test]

@@ -100,7 +100,7 @@ impl ErrorBody for Message {
 }
 
 /// A new user. `isAdmin` is accepted in place of `role`.
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "McpCreateUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateUserBody {
@@ -120,7 +120,7 @@ pub(crate) struct CreateUserBody {
 
 /// A change to a user; absent fields stay. `newPassword` and `isAdmin` are accepted in
 /// place of `password` and `role`.
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "McpUpdateUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UpdateUserBody {
@@ -158,7 +158,7 @@ impl From<UserStats> for StatsView {
     }
 }
 
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "McpLogin")]
 pub(crate) struct LoginBody {
     pub username: String,
@@ -166,7 +166,7 @@ pub(crate) struct LoginBody {
 }
 
 /// A successful login, shaped as MCPHub answers it.
-#[derive(Object, Debug)]
+#[derive(Object)]
 #[oai(rename = "McpLoginResult")]
 pub(crate) struct LoginView {
     pub success: bool,

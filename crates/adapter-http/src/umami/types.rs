@@ -152,7 +152,7 @@ impl LoginUser {
     }
 }
 
-#[derive(Object, Debug)]
+#[derive(Object)]
 #[oai(rename = "UmamiLoginResult")]
 pub(crate) struct LoginResult {
     pub token: String,
@@ -355,14 +355,14 @@ impl<T: ParseFromJSON + ToJSON> Paged<T> {
     }
 }
 
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "UmamiLogin")]
 pub(crate) struct LoginBody {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "UmamiCreateUser")]
 pub(crate) struct CreateUserBody {
     pub username: String,
@@ -371,7 +371,7 @@ pub(crate) struct CreateUserBody {
     pub role: Option<String>,
 }
 
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "UmamiUpdateUser")]
 pub(crate) struct UpdateUserBody {
     pub username: Option<String>,
@@ -379,7 +379,7 @@ pub(crate) struct UpdateUserBody {
     pub role: Option<String>,
 }
 
-#[derive(Object, Deserialize, Debug)]
+#[derive(Object, Deserialize)]
 #[oai(rename = "UmamiChangePassword", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PasswordBody {
