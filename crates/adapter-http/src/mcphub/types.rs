@@ -108,7 +108,9 @@ pub(crate) struct CreateUserBody {
     /// At least 6 characters.
     pub password: String,
     /// Defaults to `user`.
+    #[oai(nullable)]
     pub role: Option<RoleName>,
+    #[oai(nullable)]
     pub is_admin: Option<bool>,
     #[oai(default)]
     #[serde(default)]
@@ -124,11 +126,17 @@ pub(crate) struct CreateUserBody {
 #[oai(rename = "McpUpdateUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UpdateUserBody {
+    #[oai(nullable)]
     pub password: Option<String>,
+    #[oai(nullable)]
     pub new_password: Option<String>,
+    #[oai(nullable)]
     pub role: Option<RoleName>,
+    #[oai(nullable)]
     pub is_admin: Option<bool>,
+    #[oai(nullable)]
     pub servers: Option<Vec<String>>,
+    #[oai(nullable)]
     pub groups: Option<Vec<String>>,
 }
 

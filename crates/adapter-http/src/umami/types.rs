@@ -368,14 +368,18 @@ pub(crate) struct CreateUserBody {
     pub username: String,
     pub password: String,
     /// `admin`, `user` or `view-only`; defaults to `user`.
+    #[oai(nullable)]
     pub role: Option<String>,
 }
 
 #[derive(Object, Deserialize)]
 #[oai(rename = "UmamiUpdateUser")]
 pub(crate) struct UpdateUserBody {
+    #[oai(nullable)]
     pub username: Option<String>,
+    #[oai(nullable)]
     pub password: Option<String>,
+    #[oai(nullable)]
     pub role: Option<String>,
 }
 
@@ -397,8 +401,11 @@ pub(crate) struct CreateTeamBody {
 #[oai(rename = "UmamiUpdateTeam", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UpdateTeamBody {
+    #[oai(nullable)]
     pub name: Option<String>,
+    #[oai(nullable)]
     pub access_code: Option<String>,
+    #[oai(nullable)]
     pub logo_url: Option<String>,
 }
 
@@ -430,7 +437,9 @@ pub(crate) struct UpdateTeamUserBody {
 pub(crate) struct CreateWebsiteBody {
     pub name: String,
     pub domain: String,
+    #[oai(nullable)]
     pub share_id: Option<String>,
+    #[oai(nullable)]
     pub team_id: Option<String>,
 }
 
@@ -438,10 +447,13 @@ pub(crate) struct CreateWebsiteBody {
 #[oai(rename = "UmamiUpdateWebsite", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UpdateWebsiteBody {
+    #[oai(nullable)]
     pub name: Option<String>,
+    #[oai(nullable)]
     pub domain: Option<String>,
     /// `null` removes the share id; leaving it out keeps it.
     #[serde(default, deserialize_with = "present")]
+    #[oai(nullable)]
     pub share_id: Option<Option<String>>,
 }
 
