@@ -169,42 +169,9 @@ async fn an_import_that_would_leave_no_admin_is_refused() {
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish() {
     let db = fresh(Backend::Sqlite).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
     // A costly hash makes the login slow enough to be in flight when the signal comes.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args([
-            "--database-url",
-            &db.url,
-            "--admin-password",
-            "admin-pass-1",
-            "--listen",
-            &listen,
-        ])
-        .args([
-            "--argon2-memory-kib",
-            "262144",
-            "--argon2-iterations",
-            "6",
-            "--hash-threads",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut server, base) = serve(&db.url, ["262144", "6"]).await;
     let client = reqwest::Client::new();
-    let base = format!("http://{listen}");
-    for _ in 0..600 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     let request = client
         .post(format!("{base}/api/auth/login"))
         .json(&serde_json::json!({ "username": "admin", "password": "admin-pass-1" }))
@@ -247,32 +214,8 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
     use roster_domain::ports::UserRepository;
 
     let db = fresh(Backend::Sqlite).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args([
-            "--database-url",
-            &db.url,
-            "--admin-password",
-            "admin-pass-1",
-        ])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--argon2-memory-kib", "1024", "--argon2-iterations", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut server, base) = serve(&db.url, ["1024", "1"]).await;
     let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     let login = client
         .post(format!("{base}/api/auth/login"))
         .json(&serde_json::json!({ "username": "admin", "password": "admin-pass-1" }))
@@ -319,4 +262,41 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
         );
     }
     store.close().await.unwrap();
+}
+
+/// Starts the real binary on a free port with `argon2` costs, waits until it answers, and
+/// returns it with its base URL.
+async fn serve(db_url: &str, argon2: [&str; 2]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["--database-url", db_url, "--admin-password", "admin-pass-1"])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--hash-threads",
+            "1",
+        ])
+        .args([
+            "--argon2-memory-kib",
+            argon2[0],
+            "--argon2-iterations",
+            argon2[1],
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    (server, base)
 }
