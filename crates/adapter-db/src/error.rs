@@ -49,24 +49,23 @@ where
 /// SQLSTATE class 22 (a data exception: a NUL byte or an invalid encoding in a value), which
 /// only input can cause.
 fn is_data_exception(err: &DbErr) -> bool {
+    sqlstate(err).is_some_and(|code| code.starts_with("22"))
+}
+
+/// The SQLSTATE the database answered a statement with, if it answered with an error.
+fn sqlstate(err: &DbErr) -> Option<String> {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
             .as_database_error()
             .and_then(|db| db.code())
-            .is_some_and(|code| code.starts_with("22")),
-        _ => false,
+            .map(|code| code.into_owned()),
+        _ => None,
     }
 }
 
 /// SQLSTATE 40001 (serialization failure; MySQL's deadlock) or 40P01 (PostgreSQL's deadlock).
 fn is_transaction_conflict(err: &DbErr) -> bool {
-    match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|db| db.code())
-            .is_some_and(|code| code == "40001" || code == "40P01"),
-        _ => false,
-    }
+    sqlstate(err).is_some_and(|code| code == "40001" || code == "40P01")
 }
 
 fn is_connection_fault(err: &DbErr) -> bool {

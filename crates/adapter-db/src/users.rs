@@ -36,34 +36,7 @@ impl UserRepository for Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let mut servers: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
-        for grant in user_server::Entity::find()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-        {
-            servers
-                .entry(grant.user_id)
-                .or_default()
-                .insert(grant.server);
-        }
-        let mut groups: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
-        for grant in user_group::Entity::find()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-        {
-            groups
-                .entry(grant.user_id)
-                .or_default()
-                .insert(grant.group_id);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let (s, g) = (servers.remove(&row.id), groups.remove(&row.id));
-                to_user(row, s.unwrap_or_default(), g.unwrap_or_default())
-            })
-            .collect()
+        with_grants(&self.db, rows, Grants::All).await
     }
 
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
@@ -84,13 +57,8 @@ impl UserRepository for Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key = UserKey::Id(UserId(row.id));
-            items.extend(find_user(&self.db, &key).await?);
-        }
         Ok(Page {
-            items,
+            items: with_grants(&self.db, rows, Grants::OfTheseUsers).await?,
             count,
             page: page.page,
             page_size: page.page_size,
@@ -314,23 +282,52 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<Us
     let Some(row) = query.one(db).await.map_err(db_err)? else {
         return Ok(None);
     };
-    let servers = user_server::Entity::find()
-        .filter(user_server::Column::UserId.eq(row.id))
-        .all(db)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|g| g.server)
-        .collect();
-    let groups = user_group::Entity::find()
-        .filter(user_group::Column::UserId.eq(row.id))
-        .all(db)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|g| g.group_id)
-        .collect();
-    to_user(row, servers, groups).map(Some)
+    let mut users = with_grants(db, vec![row], Grants::OfTheseUsers).await?;
+    Ok(users.pop())
+}
+
+/// Which grant rows [`with_grants`] reads: every one (for a list of all users, where a
+/// filter by thousands of ids would be slower and could exceed SQLite's variable limit),
+/// or those of the given users only.
+enum Grants {
+    All,
+    OfTheseUsers,
+}
+
+/// Turns user rows into users with their server and group grants, in two queries however
+/// many rows there are.
+async fn with_grants(
+    db: &impl ConnectionTrait,
+    rows: Vec<user::Model>,
+    which: Grants,
+) -> Result<Vec<User>> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut servers_query = user_server::Entity::find();
+    let mut groups_query = user_group::Entity::find();
+    if let Grants::OfTheseUsers = which {
+        servers_query = servers_query.filter(user_server::Column::UserId.is_in(ids.clone()));
+        groups_query = groups_query.filter(user_group::Column::UserId.is_in(ids));
+    }
+    let mut servers: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+    for grant in servers_query.all(db).await.map_err(db_err)? {
+        servers
+            .entry(grant.user_id)
+            .or_default()
+            .insert(grant.server);
+    }
+    let mut groups: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+    for grant in groups_query.all(db).await.map_err(db_err)? {
+        groups
+            .entry(grant.user_id)
+            .or_default()
+            .insert(grant.group_id);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let (s, g) = (servers.remove(&row.id), groups.remove(&row.id));
+            to_user(row, s.unwrap_or_default(), g.unwrap_or_default())
+        })
+        .collect()
 }
 
 /// Replaces the server and/or group grants of a user; `None` keeps a set as it is.

@@ -93,6 +93,21 @@ async fn list_is_ordered_by_name_with_grants(store: Store) {
     assert_eq!(names, ["Alice", "bob"]);
     assert_eq!(users[0].groups, set(&["g"]));
     assert_eq!(users[1].servers, set(&["b"]));
+    let request = roster_domain::PageRequest::new(
+        Some(2),
+        Some(1),
+        None,
+        roster_domain::UserOrder::Username,
+        false,
+    )
+    .unwrap();
+    let page = store.page(&request).await.unwrap();
+    assert_eq!(page.count, 2);
+    assert_eq!(
+        page.items,
+        users[1..],
+        "a page carries the same users, grants included"
+    );
 }
 
 async fn update_changes_fields_replaces_grants_and_can_revoke_sessions(store: Store) {
