@@ -63,7 +63,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         }
-        txn.commit().await.map_err(db_err)
+        self.commit_change(txn).await
     }
 
     /// Inserts `teams` and `members` in one transaction, many rows per statement.

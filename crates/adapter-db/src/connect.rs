@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use roster_domain::{Error, Result};
@@ -5,6 +6,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
+use crate::cache::ReadCache;
 use crate::error::db_err;
 use crate::migration::Migrator;
 
@@ -16,10 +18,12 @@ pub enum Backend {
     MySql,
 }
 
-/// The sea-orm store behind every storage port. Cheap to clone: clones share one pool.
+/// The sea-orm store behind every storage port. Cheap to clone: clones share one pool and
+/// one cache of users and sessions.
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    pub(crate) cache: Arc<ReadCache>,
 }
 
 impl Store {
@@ -37,6 +41,9 @@ impl Store {
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
             .sqlx_logging(false)
+            // A ping on every checkout doubled the round trips of each query; a connection
+            // idle this long may have been dropped by the server, a hot one has just worked.
+            .test_before_acquire_if_idle_for(Duration::from_secs(10))
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -53,7 +60,8 @@ impl Store {
             )));
         }
         let db = Database::connect(options).await.map_err(db_err)?;
-        Ok(Self { db })
+        let cache = Arc::new(ReadCache::new(db.clone()));
+        Ok(Self { db, cache })
     }
 
     /// Applies every pending migration.

@@ -4,9 +4,11 @@
 //! URL and [`Store::migrate`] brings its schema up to date.
 
 mod bulk;
+mod cache;
 mod connect;
 mod entities;
 mod error;
+mod freshness;
 mod migration;
 mod query;
 mod sessions;
@@ -19,3 +21,5 @@ mod websites;
 pub mod testing;
 
 pub use connect::{Backend, Store};
+/// How long a write through one instance may go unseen by the others' caches.
+pub use freshness::WINDOW as CACHE_WINDOW;

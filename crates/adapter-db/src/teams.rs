@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::{db_err, retrying};
-use crate::query::{contains, count, direction};
+use crate::query::{contains, count, direction, unique};
 
 #[async_trait]
 impl TeamRepository for Store {
@@ -33,8 +33,7 @@ impl TeamRepository for Store {
     }
 
     async fn find(&self, id: TeamId) -> Result<Option<TeamDetails>> {
-        let Some(row) = team::Entity::find_by_id(id.0)
-            .one(&self.db)
+        let Some(row) = unique(team::Entity::find_by_id(id.0), &self.db)
             .await
             .map_err(db_err)?
         else {
@@ -44,11 +43,12 @@ impl TeamRepository for Store {
     }
 
     async fn find_by_access_code(&self, code: &str) -> Result<Option<Team>> {
-        let row = team::Entity::find()
-            .filter(team::Column::AccessCode.eq(code))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?;
+        let row = unique(
+            team::Entity::find().filter(team::Column::AccessCode.eq(code)),
+            &self.db,
+        )
+        .await
+        .map_err(db_err)?;
         Ok(row.map(to_team))
     }
 
@@ -95,12 +95,14 @@ impl TeamRepository for Store {
     }
 
     async fn membership(&self, team: TeamId, user: UserId) -> Result<Option<TeamMember>> {
-        let row = team_user::Entity::find()
-            .filter(team_user::Column::TeamId.eq(team.0))
-            .filter(team_user::Column::UserId.eq(user.0))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?;
+        let row = unique(
+            team_user::Entity::find()
+                .filter(team_user::Column::TeamId.eq(team.0))
+                .filter(team_user::Column::UserId.eq(user.0)),
+            &self.db,
+        )
+        .await
+        .map_err(db_err)?;
         row.map(to_member).transpose()
     }
 

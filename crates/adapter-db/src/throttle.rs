@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use crate::Store;
 use crate::entities::login_failure;
 use crate::error::db_err;
+use crate::query::unique;
 
 #[async_trait]
 impl LoginThrottle for Store {
@@ -73,8 +74,7 @@ impl Store {
     /// # Errors
     /// [`Error::Unavailable`] if the store cannot be reached.
     pub async fn current(&self, key: &str) -> Result<Option<FailureWindow>> {
-        let row = login_failure::Entity::find_by_id(key.to_owned())
-            .one(&self.db)
+        let row = unique(login_failure::Entity::find_by_id(key.to_owned()), &self.db)
             .await
             .map_err(db_err)?;
         Ok(row.map(to_window))

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::entities::{meta, session, team_user, user, user_group, user_server, website};
 use crate::error::{db_err, retrying};
-use crate::query::{contains, direction};
+use crate::query::{contains, direction, unique};
 
 #[async_trait]
 impl UserRepository for Store {
@@ -27,7 +27,15 @@ impl UserRepository for Store {
     }
 
     async fn find(&self, key: &UserKey) -> Result<Option<User>> {
-        find_user(&self.db, key).await
+        let version = self.cache.version().await?;
+        if let Some(user) = self.cache.user(key, version) {
+            return Ok(Some(user));
+        }
+        let found = find_user(&self.db, key).await?;
+        if let Some(user) = &found {
+            self.cache.keep_user(version, user);
+        }
+        Ok(found)
     }
 
     async fn list(&self) -> Result<Vec<User>> {
@@ -138,7 +146,7 @@ impl Store {
         .await
         .map_err(name_taken)?;
         replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
-        txn.commit().await.map_err(db_err)
+        self.commit_change(txn).await
     }
 
     async fn update_once(
@@ -184,15 +192,14 @@ impl Store {
         let updated = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
-        txn.commit().await.map_err(db_err)?;
+        self.commit_change(txn).await?;
         Ok(updated)
     }
 
     async fn delete_once(&self, id: UserId) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         lock_admin_guard(&txn).await?;
-        let target = user::Entity::find_by_id(id.0)
-            .one(&txn)
+        let target = unique(user::Entity::find_by_id(id.0), &txn)
             .await
             .map_err(db_err)?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
@@ -227,7 +234,7 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)
+        self.commit_change(txn).await
     }
 }
 
@@ -279,7 +286,7 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<Us
             user::Entity::find().filter(user::Column::UsernameKey.eq(Username::key_of(name)))
         }
     };
-    let Some(row) = query.one(db).await.map_err(db_err)? else {
+    let Some(row) = unique(query, db).await.map_err(db_err)? else {
         return Ok(None);
     };
     let mut users = with_grants(db, vec![row], Grants::OfTheseUsers).await?;

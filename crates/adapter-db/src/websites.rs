@@ -27,10 +27,13 @@ impl WebsiteRepository for Store {
         let found = website::Entity::find_by_id(id.0)
             .filter(website::Column::DeletedAt.is_null())
             .find_also_related(user::Entity)
-            .one(&self.db)
+            // Not `.one()`, for the reason given at `query::unique`.
+            .all(&self.db)
             .await
             .map_err(db_err)?;
         found
+            .into_iter()
+            .next()
             .map(|(site, owner)| to_details(site, owner))
             .transpose()
     }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 /// The errors every layer of Roster speaks; each adapter maps them to its own wire format.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// The input breaks a rule; the message says which, in words fit for the caller.
     #[error("{0}")]

@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// Named rows for coordination between instances; `admin-guard` is locked by every
-/// transaction that could remove an admin, which serialises them on every backend.
+/// Named rows for coordination between instances: `admin-guard` is locked by every
+/// transaction that could remove an admin, which serialises them on every backend, and
+/// `users-version` tells instances when their cached users and sessions are stale.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "roster_meta")]
 pub struct Model {
@@ -16,3 +17,5 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 pub(crate) const ADMIN_GUARD: &str = "admin-guard";
+/// A new random UUID at every change of users or sessions; see `cache`.
+pub(crate) const USERS_VERSION: &str = "users-version";

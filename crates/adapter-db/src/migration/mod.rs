@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_users;
 mod m0002_teams_websites;
 mod m0003_mysql_binary_keys;
+mod m0004_users_version;
 
 pub(crate) struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_users::Migration),
             Box::new(m0002_teams_websites::Migration),
             Box::new(m0003_mysql_binary_keys::Migration),
+            Box::new(m0004_users_version::Migration),
         ]
     }
 }

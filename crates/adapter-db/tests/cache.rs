@@ -1,0 +1,138 @@
+//! Two stores on one database, as two instances of the server would be: what one writes,
+//! the other serves once [`CACHE_WINDOW`] has passed, although both keep users and sessions
+//! in memory; the store that wrote serves it at once.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, SubsecRound, Utc};
+use roster_db::testing::fresh;
+use roster_db::{CACHE_WINDOW, Store};
+use roster_domain::ports::{SessionStore, UserRepository};
+use roster_domain::{Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+
+roster_db::on_every_backend!(
+    crate::two_stores;
+    a_user_changed_elsewhere_is_served_changed_within_the_window,
+    a_session_revoked_elsewhere_is_refused_within_the_window,
+);
+
+async fn two_stores<F, Fut>(backend: roster_db::Backend, test: F)
+where
+    F: FnOnce(Store, Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let first = Store::connect(&db.url).await.expect("connect");
+    first.migrate().await.expect("migrate");
+    let second = Store::connect(&db.url).await.expect("connect");
+    test(first.clone(), second.clone()).await;
+    first.close().await.expect("close");
+    second.close().await.expect("close");
+}
+
+fn user(name: &str, role: Role) -> User {
+    let now = Utc::now().trunc_subsecs(6);
+    User {
+        id: UserId::new(),
+        username: Username::parse(name).unwrap(),
+        password_hash: "$argon2id$fake".into(),
+        role,
+        servers: BTreeSet::from(["fs".to_owned()]),
+        groups: BTreeSet::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Waits out the time another instance may serve what it had before a write.
+async fn window() {
+    tokio::time::sleep(CACHE_WINDOW).await;
+}
+
+async fn a_user_changed_elsewhere_is_served_changed_within_the_window(first: Store, second: Store) {
+    let alice = first.insert(user("alice", Role::User)).await.unwrap();
+    let by_name = UserKey::Name("ALICE".into());
+    for _ in 0..2 {
+        // Twice: the second read is served from memory.
+        let seen = second.find(&by_name).await.unwrap().unwrap();
+        assert_eq!(seen.servers, alice.servers);
+    }
+    let patch = UserPatch {
+        servers: Some(BTreeSet::from(["web".to_owned()])),
+        role: Some(Role::ViewOnly),
+        ..UserPatch::default()
+    };
+    first
+        .update(alice.id, patch, false, Utc::now())
+        .await
+        .unwrap();
+    let seen = first.find(&by_name).await.unwrap().unwrap();
+    assert_eq!(
+        seen.role,
+        Role::ViewOnly,
+        "the writer sees its write at once"
+    );
+    window().await;
+    let seen = second.find(&UserKey::Id(alice.id)).await.unwrap().unwrap();
+    assert_eq!(seen.role, Role::ViewOnly);
+    let seen = second.find(&by_name).await.unwrap().unwrap();
+    assert_eq!(seen.servers, BTreeSet::from(["web".to_owned()]));
+
+    first.delete(alice.id).await.unwrap();
+    window().await;
+    assert_eq!(second.find(&by_name).await.unwrap(), None);
+    assert_eq!(second.find(&UserKey::Id(alice.id)).await.unwrap(), None);
+}
+
+async fn a_session_revoked_elsewhere_is_refused_within_the_window(first: Store, second: Store) {
+    let admin = first.insert(user("root", Role::Admin)).await.unwrap();
+    let (logged_out, demoted) = (TokenHash([1; 32]), TokenHash([2; 32]));
+    let now = Utc::now().trunc_subsecs(6);
+    for token in [&logged_out, &demoted] {
+        first
+            .create(token, admin.id, now, now + Duration::hours(1))
+            .await
+            .unwrap();
+    }
+    // Another admin, so that the first may be demoted.
+    first.insert(user("other", Role::Admin)).await.unwrap();
+    for token in [&logged_out, &demoted] {
+        let seen = second.principal(token, Utc::now()).await.unwrap().unwrap();
+        assert_eq!(seen.role, Role::Admin);
+    }
+
+    first.revoke(&logged_out).await.unwrap();
+    window().await;
+    assert_eq!(
+        second.principal(&logged_out, Utc::now()).await.unwrap(),
+        None
+    );
+
+    let demotion = UserPatch {
+        role: Some(Role::User),
+        ..UserPatch::default()
+    };
+    first
+        .update(admin.id, demotion, false, Utc::now())
+        .await
+        .unwrap();
+    window().await;
+    let seen = second
+        .principal(&demoted, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.role, Role::User, "a demotion takes effect");
+
+    // A cached session still ends when it expires.
+    assert_eq!(
+        second
+            .principal(&demoted, now + Duration::hours(2))
+            .await
+            .unwrap(),
+        None
+    );
+}
