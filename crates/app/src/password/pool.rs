@@ -27,6 +27,12 @@ impl WorkerPool {
             thread::Builder::new()
                 .name(format!("roster-hash-{n}"))
                 .spawn(move || {
+                    // Hashing yields the cores to request handling: a login flood then
+                    // slows logins, not every other request. Where the OS refuses, the
+                    // pool works all the same.
+                    let _ = thread_priority::set_current_thread_priority(
+                        thread_priority::ThreadPriority::Min,
+                    );
                     loop {
                         // The lock is held only while waiting for the next job.
                         let next = queue.lock().map(|q| q.recv());
@@ -113,5 +119,19 @@ mod tests {
         let err = pool.run(|| panic!("boom")).await.unwrap_err();
         assert!(matches!(err, Error::Internal(_)));
         assert_eq!(pool.run(|| 7).await.unwrap(), 7);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn workers_run_below_the_priority_of_other_threads() {
+        // Field 19 of /proc/<tid>/stat is the thread's nice value.
+        let nice = |stat: String| -> i32 {
+            let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+            after_name.split(' ').nth(16).unwrap().parse().unwrap()
+        };
+        let read = || std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let pool = WorkerPool::new(1);
+        let worker = nice(pool.run(read).await.unwrap());
+        assert!(worker > nice(read()), "worker nice {worker}");
     }
 }
