@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
-use roster_domain::{Principal, Result, TokenHash, User, UserKey, Username};
+use roster_domain::{Principal, Result, TokenHash, User, UserKey, UserStats, Username};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -35,6 +35,8 @@ pub(crate) struct ReadCache {
     freshness: Arc<Freshness>,
     users: Cache<UserCacheKey, (Uuid, Arc<User>)>,
     principals: Cache<[u8; 32], (Uuid, Principal, DateTime<Utc>)>,
+    /// The last counts of users per role, server and group, and their version.
+    pub(crate) stats: tokio::sync::Mutex<Option<(Uuid, UserStats)>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -56,6 +58,7 @@ impl ReadCache {
             freshness,
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
+            stats: tokio::sync::Mutex::default(),
         }
     }
 

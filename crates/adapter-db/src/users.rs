@@ -88,44 +88,17 @@ impl UserRepository for Store {
     }
 
     async fn stats(&self) -> Result<UserStats> {
-        let roles: Vec<(String, i64)> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Role)
-            .column_as(count_rows(), "n")
-            .group_by(user::Column::Role)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        let per_server: Vec<(String, i64)> = user_server::Entity::find()
-            .select_only()
-            .column(user_server::Column::Server)
-            .column_as(count_rows(), "n")
-            .group_by(user_server::Column::Server)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        let per_group: Vec<(String, i64)> = user_group::Entity::find()
-            .select_only()
-            .column(user_group::Column::GroupId)
-            .column_as(count_rows(), "n")
-            .group_by(user_group::Column::GroupId)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        let count = |n: i64| u64::try_from(n).unwrap_or_default();
-        Ok(UserStats {
-            total: roles.iter().map(|(_, n)| count(*n)).sum(),
-            admins: roles
-                .iter()
-                .filter(|(role, _)| role == Role::Admin.as_str())
-                .map(|(_, n)| count(*n))
-                .sum(),
-            per_server: per_server.into_iter().map(|(k, n)| (k, count(n))).collect(),
-            per_group: per_group.into_iter().map(|(k, n)| (k, count(n))).collect(),
-        })
+        let version = self.cache.version().await?;
+        // Held while counting, so that a burst of requests after a change counts once.
+        let mut kept = self.cache.stats.lock().await;
+        if let Some((stamp, stats)) = &*kept
+            && *stamp == version
+        {
+            return Ok(stats.clone());
+        }
+        let stats = count_stats(&self.db).await?;
+        *kept = Some((version, stats.clone()));
+        Ok(stats)
     }
 }
 
@@ -236,6 +209,48 @@ impl Store {
             .map_err(db_err)?;
         self.commit_change(txn).await
     }
+}
+
+/// Users per role, server and group, counted from the indexes.
+async fn count_stats(db: &impl ConnectionTrait) -> Result<UserStats> {
+    let roles: Vec<(String, i64)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Role)
+        .column_as(count_rows(), "n")
+        .group_by(user::Column::Role)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let per_server: Vec<(String, i64)> = user_server::Entity::find()
+        .select_only()
+        .column(user_server::Column::Server)
+        .column_as(count_rows(), "n")
+        .group_by(user_server::Column::Server)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let per_group: Vec<(String, i64)> = user_group::Entity::find()
+        .select_only()
+        .column(user_group::Column::GroupId)
+        .column_as(count_rows(), "n")
+        .group_by(user_group::Column::GroupId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    Ok(UserStats {
+        total: roles.iter().map(|(_, n)| count(*n)).sum(),
+        admins: roles
+            .iter()
+            .filter(|(role, _)| role == Role::Admin.as_str())
+            .map(|(_, n)| count(*n))
+            .sum(),
+        per_server: per_server.into_iter().map(|(k, n)| (k, count(n))).collect(),
+        per_group: per_group.into_iter().map(|(k, n)| (k, count(n))).collect(),
+    })
 }
 
 /// `COUNT(*)`: answered from the grouping index alone, where `COUNT(column)` would visit

@@ -55,6 +55,7 @@ async fn window() {
 async fn a_user_changed_elsewhere_is_served_changed_within_the_window(first: Store, second: Store) {
     let alice = first.insert(user("alice", Role::User)).await.unwrap();
     let by_name = UserKey::Name("ALICE".into());
+    assert_eq!(second.stats().await.unwrap().per_server["fs"], 1);
     for _ in 0..2 {
         // Twice: the second read is served from memory.
         let seen = second.find(&by_name).await.unwrap().unwrap();
@@ -82,7 +83,9 @@ async fn a_user_changed_elsewhere_is_served_changed_within_the_window(first: Sto
     assert_eq!(seen.servers, BTreeSet::from(["web".to_owned()]));
 
     first.delete(alice.id).await.unwrap();
+    assert_eq!(first.stats().await.unwrap().total, 0);
     window().await;
+    assert_eq!(second.stats().await.unwrap().total, 0);
     assert_eq!(second.find(&by_name).await.unwrap(), None);
     assert_eq!(second.find(&UserKey::Id(alice.id)).await.unwrap(), None);
 }
