@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, RequestBuilder};
+
+mod wrk;
 use serde_json::{Value, json};
+use wrk::Read;
 
 /// Settings of a run, from `--users N --seconds S --connections C`.
 pub struct Options {
@@ -47,12 +50,18 @@ impl Options {
 /// One scenario's figures.
 struct Figures {
     scenario: String,
+    measured: Measured,
+    peak_rss_mib: f64,
+}
+
+/// What a load generator saw: successful answers, failures, and the latency of successes.
+#[derive(Default)]
+pub struct Measured {
     requests: u64,
     errors: u64,
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
-    peak_rss_mib: f64,
 }
 
 pub fn run(root: &Path, options: &Options) -> Result<(), String> {
@@ -93,7 +102,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         if !seeded.success() {
             return Err(format!("seeding {backend} failed"));
         }
-        let figures = runtime.block_on(measure(&binary, &url, options))?;
+        let figures = runtime.block_on(measure(&binary, &url, options, &out))?;
         report(backend, options, &figures, &out)?;
     }
     Ok(())
@@ -191,8 +200,9 @@ async fn start(binary: &PathBuf, url: &str) -> Result<Server, String> {
 /// Builds a request from a per-loop sequence number and a random number.
 type MakeRequest = Arc<dyn Fn(&Client, u64, u64) -> RequestBuilder + Send + Sync>;
 
-/// Runs `connections` loops of `make` for `seconds`; latencies of 2xx answers only.
-async fn load(connections: usize, seconds: u64, make: MakeRequest) -> (u64, u64, Vec<u32>, f64) {
+/// Runs `connections` loops of `make` for `seconds` from this process; latencies of 2xx
+/// answers only.
+async fn load(connections: usize, seconds: u64, make: MakeRequest) -> Measured {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
@@ -235,7 +245,13 @@ async fn load(connections: usize, seconds: u64, make: MakeRequest) -> (u64, u64,
         all.extend(l);
     }
     all.sort_unstable();
-    (ok, errors, all, started.elapsed().as_secs_f64())
+    Measured {
+        requests: ok,
+        errors,
+        rps: ok as f64 / started.elapsed().as_secs_f64(),
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+    }
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -246,164 +262,153 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[index]) / 1000.0
 }
 
-async fn measure(binary: &PathBuf, url: &str, options: &Options) -> Result<Vec<Figures>, String> {
+async fn measure(
+    binary: &PathBuf,
+    url: &str,
+    options: &Options,
+    dir: &Path,
+) -> Result<Vec<Figures>, String> {
     let server = start(binary, url).await?;
-    let idle = server.memory_mib("VmRSS:");
-    let client = Client::new();
-    let base = server.base.clone();
-    let login = |name: &str| {
-        client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "username": name, "password": "bench-password" }))
-    };
-    let token: Value = login("user0000000")
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = token["token"]
-        .as_str()
-        .ok_or("the seeded admin cannot log in")?
-        .to_owned();
-    let page: Value = client
-        .get(format!("{base}/umami/api/admin/users?page=1&pageSize=100"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let ids: Arc<Vec<String>> = Arc::new(
-        page["data"]
-            .as_array()
-            .ok_or("no users")?
-            .iter()
-            .filter_map(|u| u["id"].as_str().map(str::to_owned))
-            .collect(),
-    );
-    let users = options.users.max(1);
-    let (b, t) = (Arc::new(base.clone()), Arc::new(token.clone()));
-    let get_user: MakeRequest = {
-        let (b, t) = (b.clone(), t.clone());
-        Arc::new(move |c, _, n| {
-            c.get(format!("{b}/api/users/user{:07}", n % users))
-                .bearer_auth(&*t)
-        })
-    };
-    let mut scenarios: Vec<(&str, usize, MakeRequest)> = vec![
-        (
-            "GET /api/users/:name",
-            options.connections,
-            get_user.clone(),
-        ),
-        ("GET /umami/api/users/:id", options.connections, {
-            let (b, t, ids) = (b.clone(), t.clone(), ids.clone());
-            Arc::new(move |c, _, n| {
-                c.get(format!(
-                    "{b}/umami/api/users/{}",
-                    ids[n as usize % ids.len()]
-                ))
-                .bearer_auth(&*t)
-            })
-        }),
-        ("GET /api/users-stats", options.connections, {
-            let (b, t) = (b.clone(), t.clone());
-            Arc::new(move |c, _, _| c.get(format!("{b}/api/users-stats")).bearer_auth(&*t))
-        }),
-        ("GET /umami/api/admin/users (paged)", options.connections, {
-            let (b, t) = (b.clone(), t.clone());
-            Arc::new(move |c, _, n| {
-                c.get(format!(
-                    "{b}/umami/api/admin/users?page={}&pageSize=20",
-                    1 + n % (users / 20).max(1)
-                ))
-                .bearer_auth(&*t)
-            })
-        }),
-        ("GET /umami/api/users/:id/teams", options.connections, {
-            let (b, t, ids) = (b.clone(), t.clone(), ids.clone());
-            Arc::new(move |c, _, n| {
-                c.get(format!(
-                    "{b}/umami/api/users/{}/teams",
-                    ids[n as usize % ids.len()]
-                ))
-                .bearer_auth(&*t)
-            })
-        }),
-        ("POST+DELETE /api/users (write)", options.connections, {
-            let (b, t) = (b.clone(), t.clone());
-            Arc::new(move |c, seq, _| {
-                // Each loop creates a user, then deletes it with its next request.
-                if seq % 2 == 1 {
-                    c.post(format!("{b}/api/users")).bearer_auth(&*t).json(
-                        &json!({ "username": format!("bench-{seq}"), "password": "bench-password" }),
-                    )
-                } else {
-                    c.delete(format!("{b}/api/users/bench-{}", seq - 1))
-                        .bearer_auth(&*t)
-                }
-            })
-        }),
-        ("POST /api/auth/login, 1 connection", 1, {
-            let b = b.clone();
-            Arc::new(move |c, _, n| {
-                c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
-            })
-        }),
-        ("POST /api/auth/login", options.connections, {
-            let b = b.clone();
-            Arc::new(move |c, _, n| {
-                c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
-            })
-        }),
-    ];
     let mut figures = vec![Figures {
         scenario: "idle".into(),
-        requests: 0,
-        errors: 0,
-        rps: 0.0,
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-        peak_rss_mib: idle,
+        measured: Measured::default(),
+        peak_rss_mib: server.memory_mib("VmRSS:"),
     }];
-    for (name, connections, make) in scenarios.drain(..) {
-        let (ok, errors, latencies, elapsed) = load(connections, options.seconds, make).await;
+    let base = Arc::new(server.base.clone());
+    let token: Value = login(&Client::new(), &base, "user0000000")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = Arc::new(
+        token["token"]
+            .as_str()
+            .ok_or("the seeded admin cannot log in")?
+            .to_owned(),
+    );
+    let users = options.users.max(1);
+    let (seconds, connections) = (options.seconds, options.connections);
+    let use_wrk = wrk::available();
+    if !use_wrk {
+        eprintln!("wrk is not installed: reads are driven by the Rust client (slower)");
+    }
+    let read = |read: Read| -> Result<_, String> {
+        let (base, token) = (base.clone(), token.clone());
+        Ok(if use_wrk {
+            Some(wrk::start(
+                &base,
+                &token,
+                read,
+                users,
+                connections,
+                seconds,
+                dir,
+            )?)
+        } else {
+            None
+        })
+    };
+    let rust_read = |read: Read| -> MakeRequest {
+        let (base, token) = (base.clone(), token.clone());
+        Arc::new(move |c, _, n| {
+            c.get(format!("{base}{}", path(read, n % users, users)))
+                .bearer_auth(&*token)
+        })
+    };
+    let reads = [
+        (
+            Read::UserByName,
+            "GET /api/users/:name, first pass (cold cache)",
+        ),
+        (Read::UserByName, Read::UserByName.name()),
+        (Read::UserById, Read::UserById.name()),
+        (Read::Stats, Read::Stats.name()),
+        (Read::Page, Read::Page.name()),
+        (Read::Teams, Read::Teams.name()),
+    ];
+    for (kind, name) in reads {
+        let measured = match read(kind)? {
+            Some(child) => wrk::finish(child)?,
+            None => load(connections, seconds, rust_read(kind)).await,
+        };
         figures.push(Figures {
             scenario: name.into(),
-            requests: ok,
-            errors,
-            rps: ok as f64 / elapsed,
-            p50_ms: percentile(&latencies, 0.5),
-            p99_ms: percentile(&latencies, 0.99),
+            measured,
+            peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
+    let logins: MakeRequest = {
+        let base = base.clone();
+        Arc::new(move |c, _, n| login(c, &base, &format!("user{:07}", 1 + n % (users - 1).max(1))))
+    };
+    let writes: MakeRequest = {
+        let (base, token) = (base.clone(), token.clone());
+        Arc::new(move |c, seq, _| {
+            // Each loop creates a user, then deletes it with its next request.
+            if seq % 2 == 1 {
+                c.post(format!("{base}/api/users")).bearer_auth(&*token).json(
+                    &json!({ "username": format!("bench-{seq}"), "password": "bench-password" }),
+                )
+            } else {
+                c.delete(format!("{base}/api/users/bench-{}", seq - 1))
+                    .bearer_auth(&*token)
+            }
+        })
+    };
+    let rust_scenarios = [
+        ("POST+DELETE /api/users (write)", connections, writes),
+        ("POST /api/auth/login, 1 connection", 1, logins.clone()),
+        ("POST /api/auth/login", connections, logins.clone()),
+    ];
+    for (name, connections, make) in rust_scenarios {
+        figures.push(Figures {
+            scenario: name.into(),
+            measured: load(connections, seconds, make).await,
             peak_rss_mib: server.memory_mib("VmHWM:"),
         });
     }
     // Reads while logins saturate the hashing pool.
-    let flood: MakeRequest = {
-        let b = b.clone();
-        Arc::new(move |c, _, n| {
-            c.post(format!("{b}/api/auth/login")).json(&json!({ "username": format!("user{:07}", 1 + n % (users - 1).max(1)), "password": "bench-password" }))
-        })
+    let half = (connections / 2).max(1);
+    let measured = if use_wrk {
+        let child = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
+        load(half, seconds, logins).await;
+        wrk::finish(child)?
+    } else {
+        let (reads, _) = tokio::join!(
+            load(half, seconds, rust_read(Read::UserByName)),
+            load(half, seconds, logins)
+        );
+        reads
     };
-    let half = (options.connections / 2).max(1);
-    let (reads, _) = tokio::join!(
-        load(half, options.seconds, get_user),
-        load(half, options.seconds, flood)
-    );
-    let (ok, errors, latencies, elapsed) = reads;
     figures.push(Figures {
         scenario: "GET /api/users/:name during a login flood".into(),
-        requests: ok,
-        errors,
-        rps: ok as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
+        measured,
         peak_rss_mib: server.memory_mib("VmHWM:"),
     });
     Ok(figures)
+}
+
+fn login(client: &Client, base: &str, name: &str) -> RequestBuilder {
+    client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "username": name, "password": "bench-password" }))
+}
+
+/// The path `read` asks for user number `n`, as the wrk scripts build it.
+fn path(read: Read, n: u64, users: u64) -> String {
+    let id = format!("00000000-0000-4000-8000-{n:012x}");
+    match read {
+        Read::UserByName => format!("/api/users/user{n:07}"),
+        Read::UserById => format!("/umami/api/users/{id}"),
+        Read::Stats => "/api/users-stats".into(),
+        Read::Page => format!(
+            "/umami/api/admin/users?page={}&pageSize=20",
+            1 + n % (users / 20).max(1)
+        ),
+        Read::Teams => format!("/umami/api/users/{id}/teams"),
+    }
 }
 
 fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> Result<(), String> {
@@ -412,13 +417,18 @@ fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> 
         options.users, options.connections, options.seconds
     );
     println!(
-        "{:<44} {:>10} {:>8} {:>9} {:>9} {:>10}",
+        "{:<50} {:>10} {:>8} {:>9} {:>9} {:>10}",
         "scenario", "req/s", "errors", "p50 ms", "p99 ms", "peak MiB"
     );
     for f in figures {
         println!(
-            "{:<44} {:>10.0} {:>8} {:>9.2} {:>9.2} {:>10.1}",
-            f.scenario, f.rps, f.errors, f.p50_ms, f.p99_ms, f.peak_rss_mib
+            "{:<50} {:>10.0} {:>8} {:>9.2} {:>9.2} {:>10.1}",
+            f.scenario,
+            f.measured.rps,
+            f.measured.errors,
+            f.measured.p50_ms,
+            f.measured.p99_ms,
+            f.peak_rss_mib
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
@@ -430,23 +440,25 @@ fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> 
             .iter()
             .find(|f| f.scenario == "POST /api/auth/login"),
     ) {
-        let ceiling = cores / (single.p50_ms / 1000.0);
+        let ceiling = cores / (single.measured.p50_ms / 1000.0);
         println!(
             "logins/s {:.0} = {:.0} % of cores ÷ one login's time ({:.0}/s)",
-            many.rps,
-            100.0 * many.rps / ceiling,
+            many.measured.rps,
+            100.0 * many.measured.rps / ceiling,
             ceiling
         );
     }
     let json = json!({
         "backend": backend,
+        "reads_driven_by": if wrk::available() { "wrk" } else { "rust client" },
         "users": options.users,
         "connections": options.connections,
         "seconds": options.seconds,
         "cores": cores,
         "scenarios": figures.iter().map(|f| json!({
-            "scenario": f.scenario, "requests": f.requests, "errors": f.errors, "rps": f.rps,
-            "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "peak_rss_mib": f.peak_rss_mib,
+            "scenario": f.scenario, "requests": f.measured.requests, "errors": f.measured.errors,
+            "rps": f.measured.rps, "p50_ms": f.measured.p50_ms, "p99_ms": f.measured.p99_ms,
+            "peak_rss_mib": f.peak_rss_mib,
         })).collect::<Vec<_>>(),
     });
     let path = out.join(format!("{backend}-{}.json", options.users));

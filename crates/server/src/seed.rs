@@ -1,5 +1,7 @@
 //! `roster seed`: a large, realistic directory for benchmarks. Every user has two of 20
 //! servers and one of 10 groups; users come in teams of `team_size`; 1 in 100 is an admin.
+//! User number `i` is named `user{i:07}` and has the id [`user_id`]`(i)`, so that a load
+//! generator can address any user without asking for it first.
 
 use std::sync::Arc;
 
@@ -44,7 +46,7 @@ pub async fn run(config: &Config, users: u64, team_size: u64) -> anyhow::Result<
         let end = (n + BATCH).min(users);
         let batch: Vec<User> = (n..end)
             .map(|i| User {
-                id: UserId::new(),
+                id: user_id(i),
                 username: Username::parse(&format!("user{i:07}")).expect("a valid name"),
                 password_hash: hash.clone(),
                 role: if i % 100 == 0 {
@@ -96,6 +98,13 @@ pub async fn run(config: &Config, users: u64, team_size: u64) -> anyhow::Result<
     }
     store.close().await?;
     Ok(())
+}
+
+/// The id of seeded user number `i`: `00000000-0000-4000-8000-` and `i` in 12 hex digits.
+pub fn user_id(i: u64) -> UserId {
+    UserId(uuid::Uuid::from_u128(
+        0x4000_8000_0000_0000_0000 | u128::from(i),
+    ))
 }
 
 fn uuid_hex() -> String {
