@@ -9,6 +9,8 @@ use super::Measured;
 /// What a read scenario asks for; `r` is a random user number in the script.
 #[derive(Clone, Copy)]
 pub enum Read {
+    /// Every user in turn, as in a cold start: each read misses the cache.
+    FirstPass,
     UserByName,
     UserById,
     Stats,
@@ -19,6 +21,7 @@ pub enum Read {
 impl Read {
     pub fn name(self) -> &'static str {
         match self {
+            Self::FirstPass => "GET /api/users/:name, first pass (cold cache)",
             Self::UserByName => "GET /api/users/:name",
             Self::UserById => "GET /umami/api/users/:id",
             Self::Stats => "GET /api/users-stats",
@@ -32,7 +35,9 @@ impl Read {
         // Seeded ids are `00000000-0000-4000-8000-` and the user's number in 12 hex digits.
         let id = r#""/umami/api/users/00000000-0000-4000-8000-%012x""#;
         match self {
-            Self::UserByName => r#"string.format("/api/users/user%07d", r)"#.into(),
+            Self::FirstPass | Self::UserByName => {
+                r#"string.format("/api/users/user%07d", r)"#.into()
+            }
             Self::UserById => format!("string.format({id}, r)"),
             Self::Stats => r#""/api/users-stats""#.into(),
             Self::Page => format!(
@@ -75,12 +80,19 @@ end
 function init(args)
   math.randomseed(number * 7919)
 end
+local sent = 0
 function request()
   local r = math.random(0, {last})
+  if {sweep} then
+    r = (sent * 2 + number - 1) % {users}
+    sent = sent + 1
+  end
   return wrk.format("GET", {path})
 end
 "#,
         last = users.max(1) - 1,
+        users = users.max(1),
+        sweep = matches!(read, Read::FirstPass),
         path = read.lua_path(users),
     );
     std::fs::write(&script, lua).map_err(|e| e.to_string())?;
