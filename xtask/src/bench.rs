@@ -296,6 +296,12 @@ async fn measure(
     }
     let read = |read: Read| -> Result<_, String> {
         let (base, token) = (base.clone(), token.clone());
+        // The first pass lasts long enough to read every user at ~4 000 misses/s (at most
+        // a minute), so that the warm scenarios start warm.
+        let seconds = match read {
+            Read::FirstPass => seconds.max((users / 4000).min(60)),
+            _ => seconds,
+        };
         Ok(if use_wrk {
             Some(wrk::start(
                 &base,
@@ -333,7 +339,7 @@ async fn measure(
     for kind in reads {
         let measured = match read(kind)? {
             Some(child) => wrk::finish(child)?,
-            None => load(connections, seconds, rust_read(kind)).await,
+            None => load(connections, options.seconds, rust_read(kind)).await,
         };
         figures.push(Figures {
             scenario: kind.name().into(),

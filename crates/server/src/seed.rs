@@ -96,6 +96,7 @@ pub async fn run(config: &Config, users: u64, team_size: u64) -> anyhow::Result<
         n = end;
         eprintln!("seeded {n} of {users} users");
     }
+    store.analyze().await?;
     store.close().await?;
     Ok(())
 }

@@ -58,9 +58,20 @@ impl Argon2Hasher {
 }
 
 thread_local! {
-    /// Each hashing thread's argon2 memory, kept from one hash to the next: allocating and
-    /// freeing 19 MiB per login left glibc's arenas holding hundreds of MiB.
+    /// Each hashing thread's argon2 memory, kept from one hash to the next while logins
+    /// keep coming: allocating and freeing 19 MiB per login left glibc's arenas holding
+    /// hundreds of MiB.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Room for this many blocks (1 KiB each) is reserved however few a hash needs: more
+/// than glibc's largest mmap threshold (32 MiB), so that the memory is always a mapping
+/// of its own, which [`release_memory`] really returns to the system.
+const RESERVED_BLOCKS: usize = 33 * 1024;
+
+/// Gives this thread's argon2 memory back to the system; the pool calls it when idle.
+pub(super) fn release_memory() {
+    MEMORY.take();
 }
 
 /// Argon2 of `password` and `salt` into `out`, in this thread's kept memory.
@@ -74,6 +85,7 @@ fn hash_into(
     MEMORY.with_borrow_mut(|memory| {
         let blocks = params.block_count();
         if memory.len() < blocks {
+            memory.reserve_exact(blocks.max(RESERVED_BLOCKS) - memory.len());
             memory.resize(blocks, Block::default());
         }
         argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
@@ -263,5 +275,16 @@ mod tests {
                 .is_ok()
         );
         assert!(hasher.verify("pw-3456", &ours).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_hashing_thread_keeps_its_memory_between_hashes_and_frees_it_when_idle() {
+        let hasher = hasher();
+        let kept = || MEMORY.with_borrow(Vec::capacity);
+        let password = PasswordPolicy::default().check("pw-3456").unwrap();
+        hasher.hash(&password).await.unwrap();
+        assert!(hasher.pool.run(kept).await.unwrap() >= RESERVED_BLOCKS);
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert_eq!(hasher.pool.run(kept).await.unwrap(), 0);
     }
 }

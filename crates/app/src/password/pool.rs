@@ -1,12 +1,16 @@
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use futures_channel::oneshot;
 use roster_domain::{Error, Result};
 
 type Job = Box<dyn FnOnce() + Send>;
+
+/// A worker without a job for this long gives its hashing memory back to the system.
+const IDLE: Duration = Duration::from_millis(200);
 
 /// A fixed set of threads for CPU-bound work. Async callers await the result without
 /// blocking their executor, and at most `threads` jobs run at once however many wait,
@@ -35,11 +39,12 @@ impl WorkerPool {
                     );
                     loop {
                         // The lock is held only while waiting for the next job.
-                        let next = queue.lock().map(|q| q.recv());
+                        let next = queue.lock().map(|q| q.recv_timeout(IDLE));
                         match next {
                             // A panicking job drops its reply (the caller sees an error);
                             // the worker lives on.
                             Ok(Ok(job)) => drop(panic::catch_unwind(AssertUnwindSafe(job))),
+                            Ok(Err(RecvTimeoutError::Timeout)) => super::argon::release_memory(),
                             _ => break,
                         }
                     }
