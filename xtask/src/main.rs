@@ -13,8 +13,9 @@ const USAGE: &str = "usage: cargo xtask <openapi [--check] | ci [--offline] | be
                    fetched from GitHub)
   bench            seed, start the release server, load it, print and save the figures
                    (--users N, default 100000; --seconds S per scenario, default 10;
-                   --connections C, default 64; PostgreSQL too when
-                   ROSTER_TEST_POSTGRES_URL is set and psql is installed)";
+                   --connections C, default 64; reads driven by wrk when installed;
+                   PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set and psql is
+                   installed)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

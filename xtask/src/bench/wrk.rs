@@ -9,7 +9,8 @@ use super::Measured;
 /// What a read scenario asks for; `r` is a random user number in the script.
 #[derive(Clone, Copy)]
 pub enum Read {
-    /// Every user in turn, as in a cold start: each read misses the cache.
+    /// Every user once, as in a cold start: each read misses the cache (driven by the Rust
+    /// client, which can stop when every user has been read).
     FirstPass,
     UserByName,
     UserById,
@@ -21,7 +22,7 @@ pub enum Read {
 impl Read {
     pub fn name(self) -> &'static str {
         match self {
-            Self::FirstPass => "GET /api/users/:name, first pass (cold cache)",
+            Self::FirstPass => "GET /api/users/:name, every user once (cold)",
             Self::UserByName => "GET /api/users/:name",
             Self::UserById => "GET /umami/api/users/:id",
             Self::Stats => "GET /api/users-stats",
@@ -80,19 +81,12 @@ end
 function init(args)
   math.randomseed(number * 7919)
 end
-local sent = 0
 function request()
   local r = math.random(0, {last})
-  if {sweep} then
-    r = (sent * 2 + number - 1) % {users}
-    sent = sent + 1
-  end
   return wrk.format("GET", {path})
 end
 "#,
         last = users.max(1) - 1,
-        users = users.max(1),
-        sweep = matches!(read, Read::FirstPass),
         path = read.lua_path(users),
     );
     std::fs::write(&script, lua).map_err(|e| e.to_string())?;
