@@ -4,6 +4,7 @@
 use roster_domain::{Result, Team, TeamMember, User};
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
+use crate::counts::Deltas;
 use crate::entities::{team, team_user, user, user_group, user_server};
 use crate::error::db_err;
 use crate::{Backend, Store};
@@ -63,6 +64,11 @@ impl Store {
             .await
             .map_err(db_err)?;
         }
+        let mut counts = Deltas::default();
+        for user in users {
+            counts.user(user.role, &user.servers, &user.groups, 1);
+        }
+        counts.apply(&txn).await?;
         self.commit_change(txn).await
     }
 

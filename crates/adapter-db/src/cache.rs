@@ -1,4 +1,5 @@
-//! Users and sessions kept in memory between requests, and never served stale.
+//! Users and sessions kept in memory between requests, checked against a version that every
+//! change rewrites.
 //!
 //! Every transaction that changes a user, a grant or a session's validity stamps the
 //! `users-version` row with a new random value. An entry is kept with the version read
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
-use roster_domain::{Principal, Result, TokenHash, User, UserKey, UserStats, Username};
+use roster_domain::{Principal, Result, TokenHash, User, UserKey, Username};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -21,7 +22,8 @@ use crate::error::db_err;
 use crate::freshness::Freshness;
 use crate::query::unique;
 
-/// Entries of each kind; past it the least useful are dropped (S3-FIFO).
+/// Entries of each kind (a user takes two: by id and by name); past it the least useful
+/// are dropped (S3-FIFO).
 const CAPACITY: usize = 250_000;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -35,8 +37,6 @@ pub(crate) struct ReadCache {
     freshness: Arc<Freshness>,
     users: Cache<UserCacheKey, (Uuid, Arc<User>)>,
     principals: Cache<[u8; 32], (Uuid, Principal, DateTime<Utc>)>,
-    /// The last counts of users per role, server and group, and their version.
-    pub(crate) stats: tokio::sync::Mutex<Option<(Uuid, UserStats)>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -58,7 +58,6 @@ impl ReadCache {
             freshness,
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
-            stats: tokio::sync::Mutex::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 mod bulk;
 mod cache;
 mod connect;
+mod counts;
 mod entities;
 mod error;
 mod freshness;

@@ -15,6 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
+use crate::counts::{self, Deltas};
 use crate::entities::{meta, session, team_user, user, user_group, user_server, website};
 use crate::error::{db_err, retrying};
 use crate::query::{contains, direction, unique};
@@ -88,17 +89,7 @@ impl UserRepository for Store {
     }
 
     async fn stats(&self) -> Result<UserStats> {
-        let version = self.cache.version().await?;
-        // Held while counting, so that a burst of requests after a change counts once.
-        let mut kept = self.cache.stats.lock().await;
-        if let Some((stamp, stats)) = &*kept
-            && *stamp == version
-        {
-            return Ok(stats.clone());
-        }
-        let stats = count_stats(&self.db).await?;
-        *kept = Some((version, stats.clone()));
-        Ok(stats)
+        counts::read(&self.db).await
     }
 }
 
@@ -119,6 +110,9 @@ impl Store {
         .await
         .map_err(name_taken)?;
         replace_grants(&txn, new.id.0, Some(&new.servers), Some(&new.groups)).await?;
+        let mut counts = Deltas::default();
+        counts.user(new.role, &new.servers, &new.groups, 1);
+        counts.apply(&txn).await?;
         self.commit_change(txn).await
     }
 
@@ -165,6 +159,10 @@ impl Store {
         let updated = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
+        let mut counts = Deltas::default();
+        counts.user(current.role, &current.servers, &current.groups, -1);
+        counts.user(updated.role, &updated.servers, &updated.groups, 1);
+        counts.apply(&txn).await?;
         self.commit_change(txn).await?;
         Ok(updated)
     }
@@ -172,13 +170,15 @@ impl Store {
     async fn delete_once(&self, id: UserId) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         lock_admin_guard(&txn).await?;
-        let target = unique(user::Entity::find_by_id(id.0), &txn)
-            .await
-            .map_err(db_err)?
+        let target = find_user(&txn, &UserKey::Id(id))
+            .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        if target.role == Role::Admin.as_str() {
+        if target.role.is_admin() {
             ensure_another_admin(&txn).await?;
         }
+        let mut counts = Deltas::default();
+        counts.user(target.role, &target.servers, &target.groups, -1);
+        counts.apply(&txn).await?;
         // Explicit rather than by cascade, so it does not hinge on SQLite's foreign_keys pragma.
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(id.0))
@@ -209,54 +209,6 @@ impl Store {
             .map_err(db_err)?;
         self.commit_change(txn).await
     }
-}
-
-/// Users per role, server and group, counted from the indexes.
-async fn count_stats(db: &impl ConnectionTrait) -> Result<UserStats> {
-    let roles: Vec<(String, i64)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Role)
-        .column_as(count_rows(), "n")
-        .group_by(user::Column::Role)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(db_err)?;
-    let per_server: Vec<(String, i64)> = user_server::Entity::find()
-        .select_only()
-        .column(user_server::Column::Server)
-        .column_as(count_rows(), "n")
-        .group_by(user_server::Column::Server)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(db_err)?;
-    let per_group: Vec<(String, i64)> = user_group::Entity::find()
-        .select_only()
-        .column(user_group::Column::GroupId)
-        .column_as(count_rows(), "n")
-        .group_by(user_group::Column::GroupId)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(db_err)?;
-    let count = |n: i64| u64::try_from(n).unwrap_or_default();
-    Ok(UserStats {
-        total: roles.iter().map(|(_, n)| count(*n)).sum(),
-        admins: roles
-            .iter()
-            .filter(|(role, _)| role == Role::Admin.as_str())
-            .map(|(_, n)| count(*n))
-            .sum(),
-        per_server: per_server.into_iter().map(|(k, n)| (k, count(n))).collect(),
-        per_group: per_group.into_iter().map(|(k, n)| (k, count(n))).collect(),
-    })
-}
-
-/// `COUNT(*)`: answered from the grouping index alone, where `COUNT(column)` would visit
-/// every row to read a column the index does not hold.
-fn count_rows() -> Expr {
-    Expr::cust("COUNT(*)")
 }
 
 /// The only unique key a user write can break is the case-folded name.

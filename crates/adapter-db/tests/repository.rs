@@ -20,6 +20,7 @@ roster_db::on_every_backend!(
     the_last_admin_can_be_neither_demoted_nor_deleted,
     delete_removes_grants_and_sessions,
     stats_are_aggregated_per_role_server_and_group,
+    stats_follow_every_kind_of_change,
     sessions_resolve_until_they_expire_or_are_revoked,
     login_failures_count_within_a_window_and_clear,
     concurrent_demotions_never_leave_zero_admins,
@@ -256,6 +257,54 @@ async fn stats_are_aggregated_per_role_server_and_group(store: Store) {
         stats.per_group.into_iter().collect::<Vec<_>>(),
         [("g1".to_string(), 2), ("g2".to_string(), 1)]
     );
+}
+
+/// The counts kept by each write against a recount of every stored user.
+async fn stats_follow_every_kind_of_change(store: Store) {
+    let recount = |users: Vec<User>| {
+        let mut stats = roster_domain::UserStats::default();
+        for user in users {
+            stats.total += 1;
+            stats.admins += u64::from(user.role.is_admin());
+            for server in user.servers {
+                *stats.per_server.entry(server).or_default() += 1;
+            }
+            for group in user.groups {
+                *stats.per_group.entry(group).or_default() += 1;
+            }
+        }
+        stats
+    };
+    let a = store
+        .insert(new_user("a", Role::Admin, &["s1", "s2"], &["g1"]))
+        .await
+        .unwrap();
+    let b = store
+        .insert(new_user("b", Role::User, &["s1"], &["g1", "g2"]))
+        .await
+        .unwrap();
+    let bulk: Vec<User> = (0..5)
+        .map(|i| new_user(&format!("bulk{i}"), Role::ViewOnly, &["s3"], &["g2"]))
+        .collect();
+    store.insert_users(&bulk).await.unwrap();
+    let patch = UserPatch {
+        role: Some(Role::Admin),
+        servers: Some(set(&["s2", "s4"])),
+        groups: Some(set(&[])),
+        ..UserPatch::default()
+    };
+    store.update(b.id, patch, false, now()).await.unwrap();
+    let demote = UserPatch {
+        role: Some(Role::User),
+        ..UserPatch::default()
+    };
+    store.update(a.id, demote, false, now()).await.unwrap();
+    store.delete(bulk[0].id).await.unwrap();
+    store.delete(a.id).await.unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats, recount(store.list().await.unwrap()));
+    assert_eq!((stats.total, stats.admins), (5, 1));
+    assert!(!stats.per_server.contains_key("s1"), "a name no one has any more");
 }
 
 async fn sessions_resolve_until_they_expire_or_are_revoked(store: Store) {

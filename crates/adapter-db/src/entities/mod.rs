@@ -6,6 +6,7 @@ pub(crate) mod session;
 pub(crate) mod team;
 pub(crate) mod team_user;
 pub(crate) mod user;
+pub(crate) mod user_count;
 pub(crate) mod user_group;
 pub(crate) mod user_server;
 pub(crate) mod website;

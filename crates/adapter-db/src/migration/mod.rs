@@ -6,6 +6,7 @@ mod m0001_users;
 mod m0002_teams_websites;
 mod m0003_mysql_binary_keys;
 mod m0004_users_version;
+mod m0005_user_counts;
 
 pub(crate) struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_teams_websites::Migration),
             Box::new(m0003_mysql_binary_keys::Migration),
             Box::new(m0004_users_version::Migration),
+            Box::new(m0005_user_counts::Migration),
         ]
     }
 }
