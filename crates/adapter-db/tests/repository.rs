@@ -304,7 +304,10 @@ async fn stats_follow_every_kind_of_change(store: Store) {
     let stats = store.stats().await.unwrap();
     assert_eq!(stats, recount(store.list().await.unwrap()));
     assert_eq!((stats.total, stats.admins), (5, 1));
-    assert!(!stats.per_server.contains_key("s1"), "a name no one has any more");
+    assert!(
+        !stats.per_server.contains_key("s1"),
+        "a name no one has any more"
+    );
 }
 
 async fn sessions_resolve_until_they_expire_or_are_revoked(store: Store) {
