@@ -437,20 +437,30 @@ fn path(read: Read, n: u64, users: u64) -> String {
 }
 
 /// The median time of one argon2id hash at the server's default (OWASP) costs, measured
-/// here and now, with the machine otherwise idle.
-fn hash_time_ms() -> f64 {
-    use argon2::{Algorithm, Argon2, Params, Version};
-    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP's argon2 costs");
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-    let mut out = [0u8; 32];
-    let mut times: Vec<f64> = (0..9)
+/// here and now on `threads` threads at once, with the machine otherwise idle.
+fn hash_time_ms(threads: usize) -> f64 {
+    let hashing: Vec<_> = (0..threads)
         .map(|_| {
-            let started = Instant::now();
-            argon2
-                .hash_password_into(b"bench-password", b"sixteen-byte-slt", &mut out)
-                .expect("an argon2 hash");
-            started.elapsed().as_secs_f64() * 1000.0
+            std::thread::spawn(|| {
+                use argon2::{Algorithm, Argon2, Params, Version};
+                let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP's argon2 costs");
+                let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                let mut out = [0u8; 32];
+                (0..9)
+                    .map(|_| {
+                        let started = Instant::now();
+                        argon2
+                            .hash_password_into(b"bench-password", b"sixteen-byte-slt", &mut out)
+                            .expect("an argon2 hash");
+                        started.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
+        .collect();
+    let mut times: Vec<f64> = hashing
+        .into_iter()
+        .flat_map(|thread| thread.join().expect("a hashing thread"))
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
@@ -477,8 +487,11 @@ fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> 
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let hash_ms = hash_time_ms();
+    let hash_ms = hash_time_ms(1);
     let ceiling = cores / (hash_ms / 1000.0);
+    // Hashes running side by side share the caches and slow each other down: this is
+    // what the hashing pool can do at best on this machine.
+    let side_by_side_ms = hash_time_ms(cores as usize);
     let logins = figures
         .iter()
         .find(|f| f.scenario == "POST /api/auth/login")
@@ -487,8 +500,13 @@ fn report(backend: &str, options: &Options, figures: &[Figures], out: &Path) -> 
         "logins/s {logins:.0} = {:.0} % of cores ÷ one argon2 hash ({hash_ms:.1} ms): {ceiling:.0}/s",
         100.0 * logins / ceiling,
     );
+    println!(
+        "  ({:.0} % of cores ÷ one hash among {cores} at once: {side_by_side_ms:.1} ms)",
+        100.0 * logins * side_by_side_ms / 1000.0 / cores,
+    );
     let json = json!({
         "argon2_hash_ms": hash_ms,
+        "argon2_hash_ms_side_by_side": side_by_side_ms,
         "logins_per_s_ceiling": ceiling,
         "backend": backend,
         "reads_driven_by": if wrk::available() { "wrk" } else { "rust client" },
