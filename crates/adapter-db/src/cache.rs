@@ -1,5 +1,5 @@
-//! Users and sessions kept in memory between requests, checked against a version that every
-//! change rewrites.
+//! Users, sessions and the users-stats counts kept in memory between requests, checked
+//! against a version that every change rewrites.
 //!
 //! Every transaction that changes a user, a grant or a session's validity stamps the
 //! `users-version` row with a new random value. An entry is kept with the version read
@@ -7,11 +7,11 @@
 //! (see [`Freshness`] for how recent) still finds that value: a hot read costs no query of
 //! its own, and a write on any instance is seen everywhere within a few milliseconds.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
-use roster_domain::{Principal, Result, TokenHash, User, UserKey, Username};
+use roster_domain::{Principal, Result, TokenHash, User, UserKey, UserStats, Username};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -37,6 +37,8 @@ pub(crate) struct ReadCache {
     freshness: Arc<Freshness>,
     users: Cache<UserCacheKey, (Uuid, Arc<User>)>,
     principals: Cache<[u8; 32], (Uuid, Principal, DateTime<Utc>)>,
+    /// The counts users-stats last read, and their version.
+    stats: Mutex<Option<(Uuid, UserStats)>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -58,6 +60,7 @@ impl ReadCache {
             freshness,
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
+            stats: Mutex::default(),
         }
     }
 
@@ -77,6 +80,17 @@ impl ReadCache {
             .insert(UserCacheKey::Id(user.id.0), (version, user.clone()));
         self.users
             .insert(UserCacheKey::Name(user.username.key()), (version, user));
+    }
+
+    pub(crate) fn stats(&self, version: Uuid) -> Option<UserStats> {
+        let kept = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|(stamp, _)| *stamp == version)
+            .map(|(_, stats)| stats.clone())
+    }
+
+    pub(crate) fn keep_stats(&self, version: Uuid, stats: &UserStats) {
+        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, stats.clone()));
     }
 
     pub(crate) fn principal(

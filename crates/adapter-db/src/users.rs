@@ -89,7 +89,13 @@ impl UserRepository for Store {
     }
 
     async fn stats(&self) -> Result<UserStats> {
-        counts::read(&self.db).await
+        let version = self.cache.version().await?;
+        if let Some(stats) = self.cache.stats(version) {
+            return Ok(stats);
+        }
+        let stats = counts::read(&self.db).await?;
+        self.cache.keep_stats(version, &stats);
+        Ok(stats)
     }
 }
 
