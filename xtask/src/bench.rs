@@ -305,7 +305,6 @@ async fn measure(
         eprintln!("wrk is not installed: reads are driven by the Rust client (slower)");
     }
     let read = |read: Read| -> Result<_, String> {
-        let (base, token) = (base.clone(), token.clone());
         Ok(if use_wrk && !matches!(read, Read::FirstPass) {
             Some(wrk::start(
                 &base,
