@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, RequestBuilder};
-
-mod wrk;
 use serde_json::{Value, json};
 use wrk::Read;
+
+mod wrk;
 
 /// Settings of a run, from `--users N --seconds S --connections C`.
 pub struct Options {
@@ -102,8 +102,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         if !seeded.success() {
             return Err(format!("seeding {backend} failed"));
         }
-        let figures = runtime.block_on(measure(&binary, &url, options, &out))?;
-        let (figures, hashing) = figures;
+        let (figures, hashing) = runtime.block_on(measure(&binary, &url, options, &out))?;
         report(backend, options, &figures, &hashing, &out)?;
     }
     Ok(())
@@ -304,21 +303,6 @@ async fn measure(
     if !use_wrk {
         eprintln!("wrk is not installed: reads are driven by the Rust client (slower)");
     }
-    let read = |read: Read| -> Result<_, String> {
-        Ok(if use_wrk && !matches!(read, Read::FirstPass) {
-            Some(wrk::start(
-                &base,
-                &token,
-                read,
-                users,
-                connections,
-                seconds,
-                dir,
-            )?)
-        } else {
-            None
-        })
-    };
     let rust_read = |read: Read| -> MakeRequest {
         let (base, token) = (base.clone(), token.clone());
         Arc::new(move |c, seq, n| {
@@ -345,11 +329,19 @@ async fn measure(
         Read::Teams,
     ];
     for kind in reads {
-        let measured = match read(kind)? {
-            Some(child) => wrk::finish(child)?,
-            // The first pass reads every user once, in at most a minute.
-            None if matches!(kind, Read::FirstPass) => load(connections, 60, rust_read(kind)).await,
-            None => load(connections, seconds, rust_read(kind)).await,
+        let measured = match kind {
+            // The Rust client, which can stop once every user has been read (at most a minute).
+            Read::FirstPass => load(connections, 60, rust_read(kind)).await,
+            _ if use_wrk => wrk::finish(wrk::start(
+                &base,
+                &token,
+                kind,
+                users,
+                connections,
+                seconds,
+                dir,
+            )?)?,
+            _ => load(connections, seconds, rust_read(kind)).await,
         };
         figures.push(Figures {
             scenario: kind.name().into(),

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::entities::user_count;
 use crate::error::db_err;
+use crate::query::count;
 
 /// Changes to the counts, by kind (`role`, `server`, `group`) and name.
 #[derive(Default)]
@@ -67,7 +68,7 @@ pub(crate) async fn read(db: &impl ConnectionTrait) -> Result<UserStats> {
         .map_err(db_err)?;
     let mut stats = UserStats::default();
     for row in rows {
-        let n = u64::try_from(row.n).unwrap_or_default();
+        let n = count(row.n);
         match row.kind.as_str() {
             "role" => {
                 stats.total += n;
