@@ -4,68 +4,106 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::{FailureWindow, LoginThrottle};
 use roster_domain::{Error, Result};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
-use crate::entities::login_failure;
+use crate::entities::login_failure::{self, Column};
 use crate::error::db_err;
 use crate::query::unique;
 
 #[async_trait]
 impl LoginThrottle for Store {
-    async fn record_failure(
+    async fn record_attempts(
         &self,
-        key: &str,
+        keys: &[String],
         now: DateTime<Utc>,
         window: Duration,
-    ) -> Result<FailureWindow> {
-        // Single statements, no transaction: concurrent failures then only ever wait on one
-        // row lock, where a read-then-write transaction deadlocks on InnoDB and fails to
-        // upgrade on SQLite.
-        if self.count_failure(key, now, window).await? == 0 {
-            let first = login_failure::ActiveModel {
-                key: Set(key.to_owned()),
-                failures: Set(0),
-                started_at: Set(now),
-            };
-            match login_failure::Entity::insert(first)
-                .exec_without_returning(&self.db)
+    ) -> Result<Vec<FailureWindow>> {
+        // Upserts, no transaction: concurrent attempts only ever wait on row locks, taken
+        // in the same order (the username's first), where a read-then-write transaction
+        // deadlocks on InnoDB and fails to upgrade on SQLite.
+        let first = |key: &String| login_failure::ActiveModel {
+            key: Set(key.clone()),
+            failures: Set(1),
+            started_at: Set(now),
+        };
+        let rows = if self.db.support_returning() {
+            // One statement for every key: each is one more round trip of every login.
+            login_failure::Entity::insert_many(keys.iter().map(first))
+                .on_conflict(count_attempt(now, window))
+                .exec_with_returning(&self.db)
                 .await
-                .map_err(db_err)
-            {
-                // Either way the row exists now; a concurrent first failure made it.
-                Ok(_) | Err(Error::Conflict(_)) => {}
-                Err(e) => return Err(e),
+                .map_err(db_err)?
+        } else {
+            // MySQL has no RETURNING, so each row is read back; and one statement locks one
+            // row, as several rows locked by one statement can deadlock on InnoDB's gap locks.
+            let mut rows = Vec::with_capacity(keys.len());
+            for key in keys {
+                let row = login_failure::Entity::insert(first(key))
+                    .on_conflict(count_attempt(now, window))
+                    .exec_with_returning(&self.db)
+                    .await
+                    .map_err(db_err)?;
+                rows.push(row);
             }
-            self.count_failure(key, now, window).await?;
-        }
-        Store::current(self, key)
-            .await?
-            .ok_or_else(|| Error::Internal("failure counter vanished".into()))
+            rows
+        };
+        keys.iter()
+            .map(|key| {
+                rows.iter()
+                    .find(|row| &row.key == key)
+                    .map(to_window)
+                    .ok_or_else(|| Error::Internal("a failure counter was not written".into()))
+            })
+            .collect()
     }
 
-    async fn forgive(&self, key: &str) -> Result<()> {
+    async fn record_success(&self, keys: &[String]) -> Result<()> {
+        let Some(name) = keys.first() else {
+            return Ok(());
+        };
+        // The username's window is ended rather than its row deleted, so that one statement
+        // serves every key.
+        let is_name = || Expr::col(Column::Key).eq(name.as_str());
         login_failure::Entity::update_many()
             .col_expr(
-                login_failure::Column::Failures,
-                Expr::col(login_failure::Column::Failures).sub(1),
+                Column::Failures,
+                Expr::case(is_name(), 0)
+                    .finally(Expr::col(Column::Failures).sub(1))
+                    .into(),
             )
-            .filter(login_failure::Column::Key.eq(key))
-            .filter(login_failure::Column::Failures.gt(0))
+            .col_expr(
+                Column::StartedAt,
+                Expr::case(is_name(), DateTime::<Utc>::UNIX_EPOCH)
+                    .finally(Expr::col(Column::StartedAt))
+                    .into(),
+            )
+            .filter(Column::Key.is_in(keys.iter().map(String::as_str)))
+            .filter(Column::Failures.gt(0))
             .exec(&self.db)
             .await
             .map_err(db_err)?;
         Ok(())
     }
+}
 
-    async fn clear(&self, key: &str) -> Result<()> {
-        login_failure::Entity::delete_by_id(key.to_owned())
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
+/// What an attempt does to an existing row: one more failure in a window younger than
+/// `window`, else a new window of one starting `now`.
+fn count_attempt(now: DateTime<Utc>, window: Duration) -> OnConflict {
+    let existing = |column| Expr::col((login_failure::Entity, column));
+    let open = existing(Column::StartedAt).gt(now - window);
+    OnConflict::column(Column::Key)
+        .value(
+            Column::Failures,
+            Expr::case(open.clone(), existing(Column::Failures).add(1)).finally(1),
+        )
+        // MySQL assigns left to right, so this still sees the old `started_at`.
+        .value(
+            Column::StartedAt,
+            Expr::case(open, existing(Column::StartedAt)).finally(now),
+        )
+        .to_owned()
 }
 
 impl Store {
@@ -77,39 +115,11 @@ impl Store {
         let row = unique(login_failure::Entity::find_by_id(key.to_owned()), &self.db)
             .await
             .map_err(db_err)?;
-        Ok(row.map(to_window))
-    }
-
-    /// Adds one failure to `key`'s window, or restarts a window older than `window`;
-    /// returns how many rows it touched (0 when `key` has no row yet).
-    async fn count_failure(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<u64> {
-        let current = Expr::col(login_failure::Column::StartedAt).gt(now - window);
-        let done = login_failure::Entity::update_many()
-            .col_expr(
-                login_failure::Column::Failures,
-                Expr::case(
-                    current.clone(),
-                    Expr::col(login_failure::Column::Failures).add(1),
-                )
-                .finally(1)
-                .into(),
-            )
-            // MySQL assigns left to right, so this still sees the old `started_at`.
-            .col_expr(
-                login_failure::Column::StartedAt,
-                Expr::case(current, Expr::col(login_failure::Column::StartedAt))
-                    .finally(now)
-                    .into(),
-            )
-            .filter(login_failure::Column::Key.eq(key))
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected)
+        Ok(row.as_ref().map(to_window))
     }
 }
 
-fn to_window(row: login_failure::Model) -> FailureWindow {
+fn to_window(row: &login_failure::Model) -> FailureWindow {
     FailureWindow {
         failures: u32::try_from(row.failures).unwrap_or_default(),
         started_at: row.started_at,

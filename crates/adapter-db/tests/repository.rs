@@ -22,7 +22,7 @@ roster_db::on_every_backend!(
     stats_are_aggregated_per_role_server_and_group,
     stats_follow_every_kind_of_change,
     sessions_resolve_until_they_expire_or_are_revoked,
-    login_failures_count_within_a_window_and_clear,
+    login_attempts_count_within_a_window_until_a_success,
     concurrent_demotions_never_leave_zero_admins,
     concurrent_inserts_of_one_name_succeed_once,
     concurrent_login_failures_are_each_counted,
@@ -335,63 +335,66 @@ async fn sessions_resolve_until_they_expire_or_are_revoked(store: Store) {
     assert_eq!(store.principal(&live, t).await.unwrap(), None);
 }
 
-async fn login_failures_count_within_a_window_and_clear(store: Store) {
+async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
     let window = Duration::from_secs(60);
     let t = now();
-    assert_eq!(store.current("user:x").await.unwrap(), None);
-    store.record_failure("user:x", t, window).await.unwrap();
-    let second = store
-        .record_failure("user:x", t + chrono::Duration::seconds(10), window)
-        .await
-        .unwrap();
-    assert_eq!((second.failures, second.started_at), (2, t));
-    assert_eq!(store.current("user:x").await.unwrap(), Some(second));
-    let fresh = store
-        .record_failure("user:x", t + chrono::Duration::seconds(61), window)
-        .await
-        .unwrap();
-    assert_eq!(fresh.failures, 1);
-    assert_eq!(fresh.started_at, t + chrono::Duration::seconds(61));
-    store
-        .record_failure("addr:1.2.3.4", t, window)
-        .await
-        .unwrap();
-    store.forgive("addr:1.2.3.4").await.unwrap();
+    let at = |s| t + chrono::Duration::seconds(s);
+    let keys = |names: &[&str]| names.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+    let (name, addr) = ("user:x", "addr:1.2.3.4");
+    let failures = |store: Store, key: &'static str| async move {
+        store.current(key).await.unwrap().unwrap().failures
+    };
+    assert_eq!(store.current(name).await.unwrap(), None);
+    let both = keys(&[name, addr]);
+    let first = store.record_attempts(&both, t, window).await.unwrap();
     assert_eq!(
-        store
-            .current("addr:1.2.3.4")
-            .await
-            .unwrap()
-            .unwrap()
-            .failures,
-        0
+        first
+            .iter()
+            .map(|w| (w.failures, w.started_at))
+            .collect::<Vec<_>>(),
+        [(1, t), (1, t)]
     );
-    store.forgive("addr:1.2.3.4").await.unwrap();
-    assert_eq!(
-        store
-            .current("addr:1.2.3.4")
-            .await
-            .unwrap()
-            .unwrap()
-            .failures,
-        0,
-        "never below zero"
-    );
-    store
-        .record_failure("addr:1.2.3.4", t, window)
+    let second = store.record_attempts(&both, at(10), window).await.unwrap();
+    assert_eq!((second[0].failures, second[0].started_at), (2, t));
+    assert_eq!(store.current(name).await.unwrap(), Some(second[0]));
+    // The order of the answer is the order of the keys.
+    let reversed = store
+        .record_attempts(&keys(&[addr, name]), at(20), window)
         .await
         .unwrap();
-    store.clear("user:x").await.unwrap();
-    assert_eq!(store.current("user:x").await.unwrap(), None);
+    assert_eq!((reversed[0].failures, reversed[1].failures), (3, 3));
+
+    // A success forgets the name's failures and takes one attempt back from the address.
+    store.record_success(&both).await.unwrap();
+    assert_eq!(failures(store.clone(), name).await, 0);
+    assert_eq!(failures(store.clone(), addr).await, 2);
+    let after = store.record_attempts(&both, at(30), window).await.unwrap();
     assert_eq!(
-        store
-            .current("addr:1.2.3.4")
-            .await
-            .unwrap()
-            .unwrap()
-            .failures,
-        1
+        (after[0].failures, after[0].started_at),
+        (1, at(30)),
+        "a new window"
     );
+    assert_eq!(
+        (after[1].failures, after[1].started_at),
+        (3, t),
+        "the same window"
+    );
+
+    // A window ends `window` after its first attempt.
+    let ended = store
+        .record_attempts(&keys(&[addr]), at(61), window)
+        .await
+        .unwrap();
+    assert_eq!((ended[0].failures, ended[0].started_at), (1, at(61)));
+
+    for _ in 0..4 {
+        store
+            .record_success(&keys(&["user:other", addr]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(failures(store.clone(), addr).await, 0, "never below zero");
+    assert_eq!(store.current("user:other").await.unwrap(), None);
 }
 
 async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
@@ -453,11 +456,13 @@ async fn concurrent_inserts_of_one_name_succeed_once(store: Store) {
 async fn concurrent_login_failures_are_each_counted(store: Store) {
     let t = now();
     let tasks: Vec<_> = (0..12)
-        .map(|_| {
+        .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
+                // Three names, each tried four times, all from one address.
+                let keys = [format!("user:{}", i % 3), "addr:9.9.9.9".to_owned()];
                 store
-                    .record_failure("addr:9.9.9.9", t, Duration::from_secs(60))
+                    .record_attempts(&keys, t, Duration::from_secs(60))
                     .await
             })
         })
@@ -469,6 +474,10 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
     }
     let window = store.current("addr:9.9.9.9").await.unwrap().unwrap();
     assert_eq!((window.failures, window.started_at), (12, t));
+    for name in 0..3 {
+        let window = store.current(&format!("user:{name}")).await.unwrap();
+        assert_eq!(window.map(|w| w.failures), Some(4));
+    }
 }
 
 async fn names_and_grants_compare_exactly_but_for_case_in_names(store: Store) {

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, UserPatch, Username};
@@ -7,6 +9,10 @@ use crate::{AuthConfig, Ports, Token, hash_token};
 
 /// The message for every failed login: it never tells which half was wrong.
 const BAD_CREDENTIALS: &str = "invalid username or password";
+
+/// Expired sessions are deleted by the first login this long after the last purge: they
+/// never authenticate anyway, and a purge on every login cost a statement per login.
+const PURGE_EVERY_SECS: i64 = 60;
 
 /// A successful login: the token to present from now on, and who it belongs to.
 #[derive(Clone, Debug)]
@@ -25,6 +31,8 @@ pub struct AuthService {
     /// A real hash of a random password, verified against when the user is unknown so that
     /// an unknown name costs as much time as a wrong password.
     decoy_hash: String,
+    /// When the next purge of expired sessions is due, in Unix seconds.
+    next_purge: Arc<AtomicI64>,
 }
 
 impl AuthService {
@@ -35,6 +43,7 @@ impl AuthService {
             ports,
             config,
             decoy_hash,
+            next_purge: Arc::new(AtomicI64::new(i64::MIN)),
         })
     }
 
@@ -57,19 +66,21 @@ impl AuthService {
         // Every attempt is counted before its password is checked, so that guesses sent in
         // parallel cannot all pass while the first ones are still hashing; a success is
         // taken back afterwards.
-        let mut retry_after = None;
-        for key in &keys {
-            let window = self
-                .ports
-                .throttle
-                .record_failure(key, now, limits.window)
-                .await?;
-            if window.failures > limits.max_failures {
-                let ends = window.started_at + limits.window;
-                let wait = (ends - now).to_std().unwrap_or_default();
-                retry_after = retry_after.max(Some(wait.max(Duration::from_secs(1))));
-            }
-        }
+        let windows = self
+            .ports
+            .throttle
+            .record_attempts(&keys, now, limits.window)
+            .await?;
+        let retry_after = windows
+            .iter()
+            .filter(|window| window.failures > limits.max_failures)
+            .map(|window| {
+                let wait = (window.started_at + limits.window - now)
+                    .to_std()
+                    .unwrap_or_default();
+                wait.max(Duration::from_secs(1))
+            })
+            .max();
         if let Some(retry_after) = retry_after {
             return Err(Error::Throttled { retry_after });
         }
@@ -88,10 +99,7 @@ impl AuthService {
         let Some(mut user) = user.filter(|_| matches) else {
             return Err(Error::Unauthenticated(BAD_CREDENTIALS.into()));
         };
-        self.ports.throttle.clear(&keys[0]).await?;
-        for key in &keys[1..] {
-            self.ports.throttle.forgive(key).await?;
-        }
+        self.ports.throttle.record_success(&keys).await?;
         if self.ports.hasher.needs_rehash(&user.password_hash) {
             // The password is known now and only now: replace an imported or weaker hash.
             let password = PasswordPolicy { min_chars: 0 }.check(password)?;
@@ -103,7 +111,17 @@ impl AuthService {
         }
         let token = Token::generate()?;
         let expires_at = now + self.config.token_ttl;
-        self.ports.sessions.purge_expired(now).await?;
+        let due = self.next_purge.load(Ordering::Relaxed);
+        let next = now.timestamp().saturating_add(PURGE_EVERY_SECS);
+        // One login of those that find the purge due runs it.
+        if now.timestamp() >= due
+            && self
+                .next_purge
+                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.ports.sessions.purge_expired(now).await?;
+        }
         self.ports
             .sessions
             .create(&token.hash(), user.id, now, expires_at)

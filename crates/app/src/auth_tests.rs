@@ -39,21 +39,18 @@ fn user_key(name: &str) -> String {
 fn counted_once(mocks: &mut Mocks) {
     mocks
         .throttle
-        .expect_record_failure()
-        .returning(|_, _, _| Ok(window(1)));
+        .expect_record_attempts()
+        .returning(|keys, _, _| Ok(keys.iter().map(|_| window(1)).collect()));
 }
 
 /// What a successful login does to the counters.
 fn forgiven(mocks: &mut Mocks, name: &str, addr: &'static str) {
+    let keys = vec![user_key(name), addr.to_owned()];
     mocks
         .throttle
-        .expect_clear()
-        .with(eq(user_key(name)))
-        .return_once(|_| Ok(()));
-    mocks
-        .throttle
-        .expect_forgive()
-        .with(eq(addr))
+        .expect_record_success()
+        .withf(move |k| k == keys.as_slice())
+        .times(1)
         .return_once(|_| Ok(()));
 }
 
@@ -110,6 +107,50 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
     assert_eq!(rx.recv().unwrap(), outcome.token.hash());
 }
 
+/// A clock the test moves forward.
+struct SteppedClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl roster_domain::ports::Clock for SteppedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged_by_at_most_one_login_a_minute() {
+    let mut mocks = mocks();
+    counted_once(&mut mocks);
+    mocks
+        .users
+        .expect_find()
+        .returning(|_| Ok(Some(user("alice", Role::User))));
+    mocks.hasher.expect_verify().returning(|_, _| Ok(true));
+    mocks.hasher.expect_needs_rehash().return_const(false);
+    mocks.throttle.expect_record_success().returning(|_| Ok(()));
+    mocks
+        .sessions
+        .expect_create()
+        .returning(|_, _, _, _| Ok(()));
+    let purged = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = purged.clone();
+    mocks.sessions.expect_purge_expired().returning(move |now| {
+        seen.lock().unwrap().push(now);
+        Ok(0)
+    });
+    let clock = Arc::new(SteppedClock(std::sync::Mutex::new(t0())));
+    let mut ports = mocks.ports();
+    ports.clock = clock.clone();
+    let svc = AuthService::new(ports, AuthConfig::default())
+        .await
+        .unwrap();
+    for after in [0, 1, 59, 60, 61, 130] {
+        *clock.0.lock().unwrap() = t0() + chrono::Duration::seconds(after);
+        svc.login("alice", "pw", Some("10.0.0.1")).await.unwrap();
+    }
+    let at = |s| t0() + chrono::Duration::seconds(s);
+    assert_eq!(*purged.lock().unwrap(), vec![at(0), at(60), at(130)]);
+}
+
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_keys() {
     for known in [true, false] {
@@ -125,14 +166,13 @@ async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_
             .withf(move |_, hash| hash == expected_hash)
             .times(1)
             .return_once(|_, _| Ok(false));
-        for key in [user_key("bob"), "addr:10.0.0.9".to_owned()] {
-            mocks
-                .throttle
-                .expect_record_failure()
-                .withf(move |k, now, _| k == key && *now == t0())
-                .times(1)
-                .returning(|_, _, _| Ok(window(1)));
-        }
+        let keys = [user_key("bob"), "addr:10.0.0.9".to_owned()];
+        mocks
+            .throttle
+            .expect_record_attempts()
+            .withf(move |k, now, _| k == keys.as_slice() && *now == t0())
+            .times(1)
+            .returning(|_, _, _| Ok(vec![window(1), window(1)]));
         let err = service(mocks)
             .await
             .login("bob", "nope", Some("10.0.0.9"))
@@ -152,12 +192,12 @@ async fn past_the_limit_attempts_are_refused_until_the_window_ends_without_hashi
     let started_at = t0() - chrono::Duration::seconds(60);
     mocks
         .throttle
-        .expect_record_failure()
+        .expect_record_attempts()
         .returning(move |_, _, _| {
-            Ok(FailureWindow {
+            Ok(vec![FailureWindow {
                 failures: limits.max_failures + 1,
                 started_at,
-            })
+            }])
         });
     let err = service(mocks)
         .await
@@ -178,8 +218,8 @@ async fn the_last_attempt_within_the_limit_is_still_checked() {
     let limits = AuthConfig::default().throttle;
     mocks
         .throttle
-        .expect_record_failure()
-        .returning(move |_, _, _| Ok(window(limits.max_failures)));
+        .expect_record_attempts()
+        .returning(move |_, _, _| Ok(vec![window(limits.max_failures)]));
     mocks.users.expect_find().return_once(|_| Ok(None));
     mocks.hasher.expect_verify().return_once(|_, _| Ok(false));
     let err = service(mocks)
@@ -258,7 +298,10 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
         .expect_find()
         .return_once(move |_| Ok(Some(found)));
     mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
-    mocks.throttle.expect_clear().return_once(|_| Ok(()));
+    mocks
+        .throttle
+        .expect_record_success()
+        .return_once(|_| Ok(()));
     mocks
         .hasher
         .expect_needs_rehash()

@@ -16,27 +16,24 @@ pub struct FailureWindow {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait LoginThrottle: Send + Sync {
-    /// Counts one attempt for `key`: adds to a window younger than `window`, or starts a new
-    /// one; returns the window as it now stands.
+    /// Counts one attempt against each of `keys` (a username's key first, then the
+    /// client's): adds to a window younger than `window`, or starts a new one. Returns the
+    /// windows as they now stand, in the order of `keys`.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn record_failure(
+    async fn record_attempts(
         &self,
-        key: &str,
+        keys: &[String],
         now: DateTime<Utc>,
         window: Duration,
-    ) -> Result<FailureWindow>;
+    ) -> Result<Vec<FailureWindow>>;
 
-    /// Takes back one counted attempt of `key` (never below zero): the attempt succeeded.
+    /// The login counted against `keys` succeeded: ends the window of the first key (the
+    /// username's), so its failures are forgotten, and takes this attempt back from each
+    /// other key (never below zero).
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn forgive(&self, key: &str) -> Result<()>;
-
-    /// Forgets the failures of `key`, after a successful login.
-    ///
-    /// # Errors
-    /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn clear(&self, key: &str) -> Result<()>;
+    async fn record_success(&self, keys: &[String]) -> Result<()>;
 }
