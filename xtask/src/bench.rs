@@ -363,9 +363,10 @@ async fn measure(
     // cache stale.
     let half = (connections / 2).max(1);
     let measured = if use_wrk {
-        let child = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
-        load(half, seconds, logins.clone()).await;
-        wrk::finish(child)?
+        let reads = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
+        let logins = wrk::start_logins(&base, users, half, seconds, dir)?;
+        wrk::finish(logins)?;
+        wrk::finish(reads)?
     } else {
         let (reads, _) = tokio::join!(
             load(half, seconds, rust_read(Read::UserByName)),
@@ -392,27 +393,30 @@ async fn measure(
             })
         })
     };
-    // Timed next to the login scenarios, as the machine's speed drifts (a shared host).
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let hashing = tokio::task::spawn_blocking(move || Hashing {
-        one_ms: hash_time_ms(1),
-        side_by_side_ms: hash_time_ms(cores),
-        cores,
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    let rust_scenarios = [
-        ("POST+DELETE /api/users (write)", connections, writes),
-        ("POST /api/auth/login, 1 connection", 1, logins.clone()),
-        ("POST /api/auth/login", connections, logins),
-    ];
-    for (name, connections, make) in rust_scenarios {
+    figures.push(Figures {
+        scenario: "POST+DELETE /api/users (write)".into(),
+        measured: load(connections, seconds, writes).await,
+        peak_rss_mib: server.memory_mib("VmHWM:"),
+    });
+    // The reference hash is timed just before and just after the logins: the speed of a
+    // shared host drifts within a run.
+    let mut hashing = Hashing::time().await?;
+    for (name, connections) in [
+        ("POST /api/auth/login, 1 connection", 1),
+        ("POST /api/auth/login", connections),
+    ] {
+        let measured = if use_wrk {
+            wrk::finish(wrk::start_logins(&base, users, connections, seconds, dir)?)?
+        } else {
+            load(connections, seconds, logins.clone()).await
+        };
         figures.push(Figures {
             scenario: name.into(),
-            measured: load(connections, seconds, make).await,
+            measured,
             peak_rss_mib: server.memory_mib("VmHWM:"),
         });
     }
+    hashing.extend(Hashing::time().await?);
     Ok((figures, hashing))
 }
 
@@ -437,16 +441,49 @@ fn path(read: Read, n: u64, users: u64) -> String {
     }
 }
 
-/// One argon2 hash's time, alone and among one per core: what bounds logins/s.
+/// Times of one argon2 hash, alone and among one per core: what bounds logins/s.
 struct Hashing {
-    one_ms: f64,
-    side_by_side_ms: f64,
+    alone: Vec<f64>,
+    side_by_side: Vec<f64>,
     cores: usize,
 }
 
-/// The median time of one argon2id hash at the server's default (OWASP) costs, measured
-/// here and now on `threads` threads at once, with the machine otherwise idle.
-fn hash_time_ms(threads: usize) -> f64 {
+impl Hashing {
+    /// Hashes at the server's default costs here and now, with the server idle.
+    async fn time() -> Result<Self, String> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::task::spawn_blocking(move || Self {
+            alone: hash_times_ms(1),
+            side_by_side: hash_times_ms(cores),
+            cores,
+        })
+        .await
+        .map_err(|e| e.to_string())
+    }
+
+    fn extend(&mut self, other: Self) {
+        self.alone.extend(other.alone);
+        self.side_by_side.extend(other.side_by_side);
+    }
+
+    fn one_ms(&self) -> f64 {
+        median(&self.alone)
+    }
+
+    fn side_by_side_ms(&self) -> f64 {
+        median(&self.side_by_side)
+    }
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// Times of argon2id hashes at the server's default (OWASP) costs, on `threads` threads at
+/// once.
+fn hash_times_ms(threads: usize) -> Vec<f64> {
     let hashing: Vec<_> = (0..threads)
         .map(|_| {
             std::thread::spawn(|| {
@@ -474,12 +511,10 @@ fn hash_time_ms(threads: usize) -> f64 {
             })
         })
         .collect();
-    let mut times: Vec<f64> = hashing
+    hashing
         .into_iter()
         .flat_map(|thread| thread.join().expect("a hashing thread"))
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+        .collect()
 }
 
 fn report(
@@ -508,7 +543,7 @@ fn report(
             f.peak_rss_mib
         );
     }
-    let (hash_ms, side_by_side_ms) = (hashing.one_ms, hashing.side_by_side_ms);
+    let (hash_ms, side_by_side_ms) = (hashing.one_ms(), hashing.side_by_side_ms());
     let cores = hashing.cores as f64;
     let ceiling = cores / (hash_ms / 1000.0);
     let logins = figures

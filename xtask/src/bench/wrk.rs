@@ -1,5 +1,5 @@
-//! Read scenarios driven by `wrk` (Debian's package), which costs the shared cores far less
-//! than a Rust client: each request addresses a user picked at random by the Lua script.
+//! Reads and logins driven by `wrk` (Debian's package), which costs the shared cores far
+//! less than a Rust client: each request addresses a user picked at random by the Lua script.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -60,7 +60,7 @@ pub fn available() -> bool {
         .is_ok()
 }
 
-/// Starts `wrk` on `read` for `seconds` with `connections`, two threads (one per core).
+/// Starts `wrk` on `read` for `seconds` with `connections`.
 pub fn start(
     base: &str,
     token: &str,
@@ -70,17 +70,9 @@ pub fn start(
     seconds: u64,
     dir: &Path,
 ) -> Result<Child, String> {
-    let script = dir.join("read.lua");
     let lua = format!(
         r#"wrk.headers["Authorization"] = "Bearer {token}"
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("number", threads)
-end
-function init(args)
-  math.randomseed(number * 7919)
-end
+{RANDOM_USER}
 function request()
   local r = math.random(0, {last})
   return wrk.format("GET", {path})
@@ -89,13 +81,60 @@ end
         last = users.max(1) - 1,
         path = read.lua_path(users),
     );
-    std::fs::write(&script, lua).map_err(|e| e.to_string())?;
+    spawn(base, &dir.join("read.lua"), &lua, connections, seconds)
+}
+
+/// Starts `wrk` logging in as seeded users other than the admin, picked at random, for
+/// `seconds` with `connections`.
+pub fn start_logins(
+    base: &str,
+    users: u64,
+    connections: usize,
+    seconds: u64,
+    dir: &Path,
+) -> Result<Child, String> {
+    let lua = format!(
+        r#"wrk.method = "POST"
+wrk.path = "/api/auth/login"
+wrk.headers["Content-Type"] = "application/json"
+{RANDOM_USER}
+function request()
+  local r = math.random(1, {last})
+  return wrk.format(nil, nil, nil,
+    string.format('{{"username":"user%07d","password":"bench-password"}}', r))
+end
+"#,
+        last = users.max(2) - 1,
+    );
+    spawn(base, &dir.join("login.lua"), &lua, connections, seconds)
+}
+
+/// Seeds each of wrk's threads differently.
+const RANDOM_USER: &str = r#"local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("number", threads)
+end
+function init(args)
+  math.randomseed(number * 7919)
+end"#;
+
+/// Runs `script` with two threads (one per core), or one for a single connection.
+fn spawn(
+    base: &str,
+    script: &Path,
+    lua: &str,
+    connections: usize,
+    seconds: u64,
+) -> Result<Child, String> {
+    std::fs::write(script, lua).map_err(|e| e.to_string())?;
     Command::new("wrk")
-        .args(["-t2", "--latency", "--timeout", "10s"])
+        .args(["--latency", "--timeout", "10s"])
+        .arg(format!("-t{}", connections.clamp(1, 2)))
         .arg(format!("-c{connections}"))
         .arg(format!("-d{seconds}s"))
         .arg("-s")
-        .arg(&script)
+        .arg(script)
         .arg(base)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
