@@ -74,6 +74,33 @@ pub(super) fn release_memory() {
     MEMORY.take();
 }
 
+/// Asks Linux to back the allocation of `memory` with 2 MiB pages where it can, before its
+/// pages are first touched. A hash reads its 19 MiB at random, and over 4 KiB pages most of
+/// those reads miss the TLB: hashes took 3–9 % longer, the most with one on each core.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(memory: &mut Vec<Block>) {
+    // SAFETY: sysconf reads a constant of the system.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    let start = memory.as_mut_ptr() as usize;
+    let end = start + memory.capacity() * size_of::<Block>();
+    let (first, last) = (start.next_multiple_of(page), end / page * page);
+    if first < last {
+        // SAFETY: whole pages inside this Vec's own allocation; the advice changes how the
+        // kernel backs them, never what they hold. Where it is refused (huge pages off),
+        // nothing changes.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_HUGEPAGE,
+            );
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_: &mut Vec<Block>) {}
+
 /// Argon2 of `password` and `salt` into `out`, in this thread's kept memory.
 fn hash_into(
     argon2: &Argon2<'_>,
@@ -86,6 +113,7 @@ fn hash_into(
         let blocks = params.block_count();
         if memory.len() < blocks {
             memory.reserve_exact(blocks.max(RESERVED_BLOCKS) - memory.len());
+            advise_huge_pages(memory);
             memory.resize(blocks, Block::default());
         }
         argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
