@@ -315,4 +315,36 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         assert_eq!(hasher.pool.run(kept).await.unwrap(), 0);
     }
+
+    #[tokio::test]
+    async fn every_idle_worker_frees_its_memory() {
+        let pool = WorkerPool::new(2);
+        // Each job waits for the other, so that both workers run one.
+        let on_both = async |work: fn() -> usize| {
+            let barrier = Arc::new(std::sync::Barrier::new(2));
+            let job = |barrier: Arc<std::sync::Barrier>| {
+                pool.run(move || {
+                    let kept = work();
+                    barrier.wait();
+                    kept
+                })
+            };
+            let (a, b) = tokio::join!(job(barrier.clone()), job(barrier));
+            [a.unwrap(), b.unwrap()]
+        };
+        let hash_and_keep = || {
+            let params = Params::default();
+            let mut out = [0u8; 32];
+            let argon2 = Argon2Hasher::argon2(params.clone());
+            hash_into(&argon2, &params, b"pw", b"saltsalt", &mut out).unwrap();
+            MEMORY.with_borrow(Vec::capacity)
+        };
+        let kept = on_both(hash_and_keep).await;
+        assert!(
+            kept.iter().all(|&blocks| blocks >= RESERVED_BLOCKS),
+            "{kept:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert_eq!(on_both(|| MEMORY.with_borrow(Vec::capacity)).await, [0, 0]);
+    }
 }

@@ -1,13 +1,15 @@
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
 use futures_channel::oneshot;
 use roster_domain::{Error, Result};
 
-type Job = Box<dyn FnOnce() + Send>;
+/// Work to run, which returns how to answer its caller.
+type Job = Box<dyn FnOnce() -> Reply + Send>;
+type Reply = Box<dyn FnOnce() + Send>;
 
 /// A worker without a job for this long gives its hashing memory back to the system.
 const IDLE: Duration = Duration::from_millis(200);
@@ -15,43 +17,121 @@ const IDLE: Duration = Duration::from_millis(200);
 /// A fixed set of threads for CPU-bound work. Async callers await the result without
 /// blocking their executor, and at most `threads` jobs run at once however many wait,
 /// so a login flood cannot starve the machine of cores.
+///
+/// A job goes to the worker that became idle last: logins one at a time then stay on one
+/// thread, whose argon2 memory is still in the caches, and the other workers' idle timers
+/// run out and free theirs.
 pub struct WorkerPool {
-    jobs: Sender<Job>,
+    shared: Arc<Shared>,
     threads: usize,
 }
 
+struct Shared {
+    state: Mutex<State>,
+    /// One per worker: wakes it when a job is handed to it, or when the pool stops.
+    wake: Vec<Condvar>,
+}
+
+struct State {
+    /// Jobs that came while every worker was busy, oldest first.
+    queue: VecDeque<Job>,
+    /// A job handed to each worker, which it has not taken yet.
+    handed: Vec<Option<Job>>,
+    /// Idle workers, the one idle last at the end.
+    idle: Vec<usize>,
+    stopped: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Jobs run outside the lock, so a poisoned lock guards consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn work(&self, me: usize) {
+        // Hashing yields the cores to request handling: a login flood then slows logins,
+        // not every other request. Where the OS refuses, the pool works all the same.
+        let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+        let mut state = self.lock();
+        let (mut next, mut registered) = (None, false);
+        loop {
+            if registered {
+                (state, next) = self.wait(me, state);
+                registered = false;
+            }
+            let job = match next.take().or_else(|| state.queue.pop_front()) {
+                Some(job) => job,
+                None if state.stopped => return,
+                None => {
+                    state.idle.push(me);
+                    registered = true;
+                    continue;
+                }
+            };
+            drop(state);
+            let answer = panic::catch_unwind(AssertUnwindSafe(job));
+            state = self.lock();
+            // This worker takes the next queued job or goes idle before its caller hears
+            // back, so that the caller's next job comes back to it.
+            next = state.queue.pop_front();
+            if next.is_none() && !state.stopped {
+                state.idle.push(me);
+                registered = true;
+            }
+            drop(state);
+            // A job that panicked has no answer: its caller sees its reply dropped.
+            if let Ok(reply) = answer {
+                reply();
+            }
+            state = self.lock();
+        }
+    }
+
+    /// Waits, idle, until a job is handed to `me` or the pool stops; gives the hashing
+    /// memory back after [`IDLE`].
+    fn wait<'a>(
+        &'a self,
+        me: usize,
+        state: MutexGuard<'a, State>,
+    ) -> (MutexGuard<'a, State>, Option<Job>) {
+        let waiting = |s: &mut State| s.handed[me].is_none() && !s.stopped;
+        let (mut state, waited) = self.wake[me]
+            .wait_timeout_while(state, IDLE, waiting)
+            .unwrap_or_else(PoisonError::into_inner);
+        if waited.timed_out() {
+            drop(state);
+            super::argon::release_memory();
+            state = self.wake[me]
+                .wait_while(self.lock(), waiting)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let job = state.handed[me].take();
+        (state, job)
+    }
+}
+
 impl WorkerPool {
-    /// Starts `threads` workers (at least one). They stop when the pool is dropped.
+    /// Starts `threads` workers (at least one). They stop when the pool is dropped, after
+    /// the jobs already given.
     pub fn new(threads: usize) -> Self {
         let threads = threads.max(1);
-        let (jobs, queue) = channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for n in 0..threads {
-            let queue = Arc::clone(&queue);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                handed: (0..threads).map(|_| None).collect(),
+                idle: Vec::with_capacity(threads),
+                stopped: false,
+            }),
+            wake: (0..threads).map(|_| Condvar::new()).collect(),
+        });
+        for me in 0..threads {
+            let shared = Arc::clone(&shared);
             thread::Builder::new()
-                .name(format!("roster-hash-{n}"))
-                .spawn(move || {
-                    // Hashing yields the cores to request handling: a login flood then
-                    // slows logins, not every other request. Where the OS refuses, the
-                    // pool works all the same.
-                    let _ = thread_priority::set_current_thread_priority(
-                        thread_priority::ThreadPriority::Min,
-                    );
-                    loop {
-                        // The lock is held only while waiting for the next job.
-                        let next = queue.lock().map(|q| q.recv_timeout(IDLE));
-                        match next {
-                            // A panicking job drops its reply (the caller sees an error);
-                            // the worker lives on.
-                            Ok(Ok(job)) => drop(panic::catch_unwind(AssertUnwindSafe(job))),
-                            Ok(Err(RecvTimeoutError::Timeout)) => super::argon::release_memory(),
-                            _ => break,
-                        }
-                    }
-                })
+                .name(format!("roster-hash-{me}"))
+                .spawn(move || shared.work(me))
                 .expect("spawning a hashing thread");
         }
-        Self { jobs, threads }
+        Self { shared, threads }
     }
 
     /// One worker per available core.
@@ -67,21 +147,45 @@ impl WorkerPool {
     /// Runs `work` on a worker and waits for its result.
     ///
     /// # Errors
-    /// [`Error::Internal`] if the job panicked; [`Error::Unavailable`] if the pool is gone.
+    /// [`Error::Internal`] if the job panicked.
     pub async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
         let (reply, result) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = reply.send(work());
-            }))
-            .map_err(|_| Error::Unavailable("hashing pool stopped".into()))?;
+        let job: Job = Box::new(move || {
+            let value = work();
+            Box::new(move || {
+                let _ = reply.send(value);
+            })
+        });
+        self.give(job);
         result
             .await
             .map_err(|_| Error::Internal("hashing job panicked".into()))
+    }
+
+    /// Hands `job` to the worker idle last, or queues it while every worker is busy.
+    fn give(&self, job: Job) {
+        let mut state = self.shared.lock();
+        match state.idle.pop() {
+            Some(worker) => {
+                state.handed[worker] = Some(job);
+                drop(state);
+                self.shared.wake[worker].notify_one();
+            }
+            None => state.queue.push_back(job),
+        }
+    }
+}
+
+impl Drop for WorkerPool {
+    fn drop(&mut self) {
+        self.shared.lock().stopped = true;
+        for wake in &self.shared.wake {
+            wake.notify_one();
+        }
     }
 }
 
@@ -116,6 +220,33 @@ mod tests {
         }
         assert_eq!(results, (0..8).map(|i| i * 2).collect::<Vec<_>>());
         assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn jobs_one_at_a_time_stay_on_the_worker_idle_last() {
+        let pool = WorkerPool::new(3);
+        while pool.shared.lock().idle.len() < 3 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let mut workers = Vec::new();
+        for _ in 0..6 {
+            workers.push(pool.run(|| thread::current().id()).await.unwrap());
+        }
+        assert!(workers.iter().all(|w| *w == workers[0]), "{workers:?}");
+    }
+
+    #[tokio::test]
+    async fn jobs_queued_while_every_worker_is_busy_all_run() {
+        let pool = Arc::new(WorkerPool::new(1));
+        let jobs: Vec<_> = (0..20)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move { pool.run(move || i).await })
+            })
+            .collect();
+        for (i, job) in jobs.into_iter().enumerate() {
+            assert_eq!(job.await.unwrap().unwrap(), i);
+        }
     }
 
     #[tokio::test]
