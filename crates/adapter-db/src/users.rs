@@ -7,10 +7,12 @@ use roster_domain::{
     Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
     Username,
 };
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{
+    ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, Query, TableRef, UnionType,
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -274,33 +276,64 @@ enum Grants {
     OfTheseUsers,
 }
 
-/// Turns user rows into users with their server and group grants, in two queries however
-/// many rows there are.
+/// A server or group grant, as [`with_grants`] reads both in one query.
+#[derive(FromQueryResult)]
+struct Grant {
+    /// `s` for a server, `g` for a group.
+    kind: String,
+    user_id: Uuid,
+    name: String,
+}
+
+/// Turns user rows into users with their server and group grants, in one query however
+/// many rows there are: on a read that misses the cache, each round trip costs more than
+/// the rest of the request.
 async fn with_grants(
     db: &impl ConnectionTrait,
     rows: Vec<user::Model>,
     which: Grants,
 ) -> Result<Vec<User>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let mut servers_query = user_server::Entity::find();
-    let mut groups_query = user_group::Entity::find();
-    if let Grants::OfTheseUsers = which {
-        servers_query = servers_query.filter(user_server::Column::UserId.is_in(ids.clone()));
-        groups_query = groups_query.filter(user_group::Column::UserId.is_in(ids));
-    }
-    let mut servers: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
-    for grant in servers_query.all(db).await.map_err(db_err)? {
-        servers
-            .entry(grant.user_id)
-            .or_default()
-            .insert(grant.server);
-    }
-    let mut groups: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
-    for grant in groups_query.all(db).await.map_err(db_err)? {
-        groups
-            .entry(grant.user_id)
-            .or_default()
-            .insert(grant.group_id);
+    let grants = |kind: &'static str, table: TableRef, user_id: ColumnRef, name: ColumnRef| {
+        let mut select = Query::select();
+        // A literal, not a bound value: PostgreSQL cannot type a parameter in a UNION.
+        select
+            .expr_as(Expr::cust(kind), "kind")
+            .expr_as(Expr::col(user_id.clone()), "user_id")
+            .expr_as(Expr::col(name), "name")
+            .from(table);
+        if let Grants::OfTheseUsers = which {
+            select.and_where(Expr::col(user_id).is_in(ids.iter().copied()));
+        }
+        select
+    };
+    let mut query = grants(
+        "'s'",
+        user_server::Entity.into_table_ref(),
+        user_server::Column::UserId.into_column_ref(),
+        user_server::Column::Server.into_column_ref(),
+    );
+    query.union(
+        UnionType::All,
+        grants(
+            "'g'",
+            user_group::Entity.into_table_ref(),
+            user_group::Column::UserId.into_column_ref(),
+            user_group::Column::GroupId.into_column_ref(),
+        ),
+    );
+    let statement = db.get_database_backend().build(&query);
+    let (mut servers, mut groups) = (BTreeMap::new(), BTreeMap::new());
+    for grant in Grant::find_by_statement(statement)
+        .all(db)
+        .await
+        .map_err(db_err)?
+    {
+        let of_kind: &mut BTreeMap<Uuid, BTreeSet<String>> = match grant.kind.as_str() {
+            "s" => &mut servers,
+            _ => &mut groups,
+        };
+        of_kind.entry(grant.user_id).or_default().insert(grant.name);
     }
     rows.into_iter()
         .map(|row| {
