@@ -157,6 +157,45 @@ impl Server {
             })
             .map_or(0.0, |kib| kib / 1024.0)
     }
+
+    /// CPU time (user and system) the server has used so far: in its hashing threads, and
+    /// in the rest (threads that have ended included).
+    fn cpu_ms(&self) -> (f64, f64) {
+        let pid = self.child.id();
+        let hashing = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| cpu_of(&task.path().join("stat")))
+            .filter(|(name, _)| name.starts_with("roster-hash"))
+            .map(|(_, ms)| ms)
+            .sum::<f64>();
+        let total = cpu_of(Path::new(&format!("/proc/{pid}/stat"))).map_or(0.0, |(_, ms)| ms);
+        (hashing, total - hashing)
+    }
+}
+
+/// The name and CPU time (user and system) in a `/proc/…/stat` file.
+fn cpu_of(stat: &Path) -> Option<(String, f64)> {
+    let stat = std::fs::read_to_string(stat).ok()?;
+    let (_, rest) = stat.split_once(" (")?;
+    let (name, rest) = rest.rsplit_once(") ")?;
+    // After the name: the state, ten more fields, then utime and stime in clock ticks,
+    // 10 ms on Linux (USER_HZ is 100 on every architecture).
+    let ticks: f64 = rest
+        .split(' ')
+        .skip(11)
+        .take(2)
+        .filter_map(|n| n.parse::<f64>().ok())
+        .sum();
+    Some((name.to_owned(), ticks * 10.0))
+}
+
+/// Where the server's CPU went during the last login scenario, per successful login.
+#[derive(Clone, Copy, Default)]
+struct CpuPerLogin {
+    hashing_ms: f64,
+    other_ms: f64,
 }
 
 async fn start(binary: &PathBuf, url: &str) -> Result<Server, String> {
@@ -405,10 +444,17 @@ async fn measure(
         ("POST /api/auth/login, 1 connection", 1),
         ("POST /api/auth/login", connections),
     ] {
+        let cpu_before = server.cpu_ms();
         let measured = if use_wrk {
             wrk::finish(wrk::start_logins(&base, users, connections, seconds, dir)?)?
         } else {
             load(connections, seconds, logins.clone()).await
+        };
+        let (hashing_ms, other_ms) = server.cpu_ms();
+        let logins = measured.requests.max(1) as f64;
+        hashing.per_login = CpuPerLogin {
+            hashing_ms: (hashing_ms - cpu_before.0) / logins,
+            other_ms: (other_ms - cpu_before.1) / logins,
         };
         figures.push(Figures {
             scenario: name.into(),
@@ -441,37 +487,35 @@ fn path(read: Read, n: u64, users: u64) -> String {
     }
 }
 
-/// Times of one argon2 hash, alone and among one per core: what bounds logins/s.
+/// Times of one argon2 hash, alone and among one per core, as the argon2 crate computes it
+/// in any program: what bounds logins/s. `per_login` is where the server's CPU went during
+/// the login flood.
 struct Hashing {
     alone: Vec<f64>,
     side_by_side: Vec<f64>,
     cores: usize,
+    per_login: CpuPerLogin,
 }
 
 impl Hashing {
     /// Hashes at the server's default costs here and now, with the server idle.
     async fn time() -> Result<Self, String> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        tokio::task::spawn_blocking(move || Self {
-            alone: hash_times_ms(1),
-            side_by_side: hash_times_ms(cores),
+        let (alone, side_by_side) =
+            tokio::task::spawn_blocking(move || (hash_times_ms(1), hash_times_ms(cores)))
+                .await
+                .map_err(|e| e.to_string())?;
+        Ok(Self {
+            alone,
+            side_by_side,
             cores,
+            per_login: CpuPerLogin::default(),
         })
-        .await
-        .map_err(|e| e.to_string())
     }
 
     fn extend(&mut self, other: Self) {
         self.alone.extend(other.alone);
         self.side_by_side.extend(other.side_by_side);
-    }
-
-    fn one_ms(&self) -> f64 {
-        median(&self.alone)
-    }
-
-    fn side_by_side_ms(&self) -> f64 {
-        median(&self.side_by_side)
     }
 }
 
@@ -543,7 +587,9 @@ fn report(
             f.peak_rss_mib
         );
     }
-    let (hash_ms, side_by_side_ms) = (hashing.one_ms(), hashing.side_by_side_ms());
+    let hash_ms = median(&hashing.alone);
+    let side_by_side_ms = median(&hashing.side_by_side);
+
     let cores = hashing.cores as f64;
     let ceiling = cores / (hash_ms / 1000.0);
     let logins = figures
@@ -558,9 +604,17 @@ fn report(
         "  ({:.0} % of cores ÷ one hash among {cores} at once: {side_by_side_ms:.1} ms)",
         100.0 * logins * side_by_side_ms / 1000.0 / cores,
     );
+    let CpuPerLogin {
+        hashing_ms,
+        other_ms,
+    } = hashing.per_login;
+    println!(
+        "  the server's CPU per login: {hashing_ms:.1} ms in its hashing threads, {other_ms:.1} ms in the rest"
+    );
     let json = json!({
         "argon2_hash_ms": hash_ms,
         "argon2_hash_ms_side_by_side": side_by_side_ms,
+        "server_cpu_ms_per_login": { "hashing": hashing_ms, "other": other_ms },
         "logins_per_s_ceiling": ceiling,
         "backend": backend,
         "reads_driven_by": if wrk::available() { "wrk" } else { "rust client" },
