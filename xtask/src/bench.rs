@@ -450,6 +450,7 @@ async fn measure(
         } else {
             load(connections, seconds, logins.clone()).await
         };
+        // Kept from the last scenario, the flood.
         let (hashing_ms, other_ms) = server.cpu_ms();
         let logins = measured.requests.max(1) as f64;
         hashing.per_login = CpuPerLogin {
