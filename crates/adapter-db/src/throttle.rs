@@ -21,8 +21,8 @@ impl LoginThrottle for Store {
         window: Duration,
     ) -> Result<Vec<FailureWindow>> {
         // Upserts, no transaction: concurrent attempts only ever wait on row locks, taken
-        // in the same order (the username's first), where a read-then-write transaction
-        // deadlocks on InnoDB and fails to upgrade on SQLite.
+        // in the order of `keys` (the username's first), where a read-then-write
+        // transaction deadlocks on InnoDB and fails to upgrade on SQLite.
         let first = |key: &String| login_failure::ActiveModel {
             key: Set(key.clone()),
             failures: Set(1),
@@ -60,30 +60,29 @@ impl LoginThrottle for Store {
     }
 
     async fn record_success(&self, keys: &[String]) -> Result<()> {
-        let Some(name) = keys.first() else {
+        let Some((name, others)) = keys.split_first() else {
             return Ok(());
         };
-        // The username's window is ended rather than its row deleted, so that one statement
-        // serves every key.
-        let is_name = || Expr::col(Column::Key).eq(name.as_str());
+        // A statement a key: one that locked several rows could deadlock against the
+        // upsert above, which locks them in another order. The name's row is kept with its
+        // window ended rather than deleted: on MySQL an upsert racing the delete would find
+        // no row to read back.
         login_failure::Entity::update_many()
-            .col_expr(
-                Column::Failures,
-                Expr::case(is_name(), 0)
-                    .finally(Expr::col(Column::Failures).sub(1))
-                    .into(),
-            )
-            .col_expr(
-                Column::StartedAt,
-                Expr::case(is_name(), DateTime::<Utc>::UNIX_EPOCH)
-                    .finally(Expr::col(Column::StartedAt))
-                    .into(),
-            )
-            .filter(Column::Key.is_in(keys.iter().map(String::as_str)))
-            .filter(Column::Failures.gt(0))
+            .col_expr(Column::Failures, Expr::value(0))
+            .col_expr(Column::StartedAt, Expr::value(DateTime::<Utc>::UNIX_EPOCH))
+            .filter(Column::Key.eq(name.as_str()))
             .exec(&self.db)
             .await
             .map_err(db_err)?;
+        for key in others {
+            login_failure::Entity::update_many()
+                .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+                .filter(Column::Key.eq(key.as_str()))
+                .filter(Column::Failures.gt(0))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
+        }
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ roster_db::on_every_backend!(
     concurrent_demotions_never_leave_zero_admins,
     concurrent_inserts_of_one_name_succeed_once,
     concurrent_login_failures_are_each_counted,
+    concurrent_logins_of_one_name_from_one_address_all_count,
     names_and_grants_compare_exactly_but_for_case_in_names,
 );
 
@@ -478,6 +479,33 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
         let window = store.current(&format!("user:{name}")).await.unwrap();
         assert_eq!(window.map(|w| w.failures), Some(4));
     }
+}
+
+async fn concurrent_logins_of_one_name_from_one_address_all_count(store: Store) {
+    // A double submit: successes taking attempts back while others are counted, on the
+    // same two rows, must not deadlock (PostgreSQL would abort one with 40P01).
+    let keys = ["user:twice".to_owned(), "addr:5.5.5.5".to_owned()];
+    let t = now();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let (store, keys) = (store.clone(), keys.clone());
+            tokio::spawn(async move {
+                store
+                    .record_attempts(&keys, t, Duration::from_secs(60))
+                    .await?;
+                if i % 2 == 0 {
+                    store.record_success(&keys).await?;
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("no attempt may fail");
+    }
+    // Eight failures counted against the address, eight successes taken back.
+    let window = store.current("addr:5.5.5.5").await.unwrap().unwrap();
+    assert_eq!(window.failures, 8);
 }
 
 async fn names_and_grants_compare_exactly_but_for_case_in_names(store: Store) {
