@@ -590,7 +590,6 @@ fn report(
     }
     let hash_ms = median(&hashing.alone);
     let side_by_side_ms = median(&hashing.side_by_side);
-
     let cores = hashing.cores as f64;
     let ceiling = cores / (hash_ms / 1000.0);
     let logins = figures

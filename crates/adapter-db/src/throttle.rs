@@ -36,8 +36,7 @@ impl LoginThrottle for Store {
                 .await
                 .map_err(db_err)?
         } else {
-            // MySQL has no RETURNING, so each row is read back; and one statement locks one
-            // row, as several rows locked by one statement can deadlock on InnoDB's gap locks.
+            // MySQL has no RETURNING: each row is upserted and read back in turn.
             let mut rows = Vec::with_capacity(keys.len());
             for key in keys {
                 let row = login_failure::Entity::insert(first(key))
