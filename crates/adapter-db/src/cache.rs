@@ -126,8 +126,12 @@ async fn read_version(db: &DatabaseConnection) -> Result<Uuid> {
     let row = unique(meta::Entity::find_by_id(meta::USERS_VERSION), db)
         .await
         .map_err(db_err)?;
-    let value = row.map(|row| row.value).unwrap_or_default();
-    Uuid::parse_str(&value).map_err(|_| {
+    parse_version(&row.map(|row| row.value).unwrap_or_default())
+}
+
+/// The users version as the `users-version` row holds it.
+pub(crate) fn parse_version(value: &str) -> Result<Uuid> {
+    Uuid::parse_str(value).map_err(|_| {
         roster_domain::Error::Internal(format!("the users version {value:?} is not a UUID"))
     })
 }

@@ -66,6 +66,19 @@ where
     store.close().await.expect("close");
 }
 
+/// Runs `sql` on the store's database behind its back: no users version is stamped, so the
+/// copies the store keeps in memory go on being served, and a test can tell them from reads.
+///
+/// # Panics
+/// When the statement fails.
+pub async fn execute_unstamped(store: &crate::Store, sql: &str) {
+    store
+        .db
+        .execute_unprepared(sql)
+        .await
+        .expect("the statement runs");
+}
+
 /// SQLite's own verdict on a database file: `ok` when it is sound.
 ///
 /// # Panics

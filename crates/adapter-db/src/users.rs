@@ -11,16 +11,17 @@ use sea_orm::sea_query::{
     ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, Query, TableRef, UnionType,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::Store;
+use crate::cache::parse_version;
 use crate::counts::{self, Deltas};
 use crate::entities::{meta, session, team_user, user, user_group, user_server, website};
 use crate::error::{db_err, retrying};
-use crate::query::{contains, direction, unique};
+use crate::query::{contains, direction};
 
 #[async_trait]
 impl UserRepository for Store {
@@ -34,11 +35,16 @@ impl UserRepository for Store {
         if let Some(user) = self.cache.user(key, version) {
             return Ok(Some(user));
         }
-        let found = find_user(&self.db, key).await?;
-        if let Some(user) = &found {
-            self.cache.keep_user(version, user);
-        }
-        Ok(found)
+        self.find_current(key).await
+    }
+
+    async fn find_current(&self, key: &UserKey) -> Result<Option<User>> {
+        let Some((user, version)) = find_user(&self.db, key).await? else {
+            return Ok(None);
+        };
+        // Read in the same statement as the user, so it is the version of that very row.
+        self.cache.keep_user(version, &user);
+        Ok(Some(user))
     }
 
     async fn list(&self) -> Result<Vec<User>> {
@@ -133,7 +139,7 @@ impl Store {
     ) -> Result<User> {
         let txn = self.db.begin().await.map_err(db_err)?;
         lock_admin_guard(&txn).await?;
-        let current = find_user(&txn, &UserKey::Id(id))
+        let (current, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
         let demotes_admin = current.role.is_admin() && patch.role.is_some_and(|r| !r.is_admin());
@@ -164,7 +170,7 @@ impl Store {
                 .await
                 .map_err(db_err)?;
         }
-        let updated = find_user(&txn, &UserKey::Id(id))
+        let (updated, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
         let mut counts = Deltas::default();
@@ -178,7 +184,7 @@ impl Store {
     async fn delete_once(&self, id: UserId) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         lock_admin_guard(&txn).await?;
-        let target = find_user(&txn, &UserKey::Id(id))
+        let (target, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
         if target.role.is_admin() {
@@ -254,18 +260,79 @@ async fn ensure_another_admin(txn: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
-async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<User>> {
-    let query = match key {
-        UserKey::Id(id) => user::Entity::find_by_id(id.0),
+/// A user, their grants and the users version, in one statement: a row per grant (the
+/// first branch's `LEFT JOIN` keeps the user when they have no server), each repeating the
+/// user's columns and the version. Each round trip costs a login more CPU than the rest of
+/// its request but the hash.
+async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(User, Uuid)>> {
+    let filter = match key {
+        UserKey::Id(id) => Expr::col((user::Entity, user::Column::Id)).eq(id.0),
         UserKey::Name(name) => {
-            user::Entity::find().filter(user::Column::UsernameKey.eq(Username::key_of(name)))
+            Expr::col((user::Entity, user::Column::UsernameKey)).eq(Username::key_of(name))
         }
     };
-    let Some(row) = unique(query, db).await.map_err(db_err)? else {
+    let version = Query::select()
+        .column(meta::Column::Value)
+        .from(meta::Entity)
+        .and_where(Expr::col(meta::Column::Key).eq(meta::USERS_VERSION))
+        .to_owned();
+    let branch = |kind: &'static str, join: JoinType, table: TableRef, user_id, name| {
+        let mut select = Query::select();
+        // The kind is a literal, not a bound value: PostgreSQL cannot type a parameter in a
+        // UNION.
+        select
+            .columns(user::Column::iter().map(|column| (user::Entity, column)))
+            .expr_as(Expr::cust(kind), "grant_kind")
+            .expr_as(Expr::col(name), "grant_name")
+            .expr_as(
+                Expr::SubQuery(None, Box::new(version.clone().into())),
+                "users_version",
+            )
+            .from(user::Entity)
+            .join(
+                join,
+                table,
+                Expr::col(user_id).equals((user::Entity, user::Column::Id)),
+            )
+            .and_where(filter.clone());
+        select
+    };
+    let mut query = branch(
+        "'s'",
+        JoinType::LeftJoin,
+        user_server::Entity.into_table_ref(),
+        (user_server::Entity, user_server::Column::UserId).into_column_ref(),
+        (user_server::Entity, user_server::Column::Server).into_column_ref(),
+    );
+    query.union(
+        UnionType::All,
+        branch(
+            "'g'",
+            JoinType::InnerJoin,
+            user_group::Entity.into_table_ref(),
+            (user_group::Entity, user_group::Column::UserId).into_column_ref(),
+            (user_group::Entity, user_group::Column::GroupId).into_column_ref(),
+        ),
+    );
+    let rows = db.query_all(&query).await.map_err(db_err)?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let mut users = with_grants(db, vec![row], Grants::OfTheseUsers).await?;
-    Ok(users.pop())
+    let row = user::Model::from_query_result(first, "").map_err(db_err)?;
+    let version: Option<String> = first.try_get("", "users_version").map_err(db_err)?;
+    let version = parse_version(&version.unwrap_or_default())?;
+    let (mut servers, mut groups) = (BTreeSet::new(), BTreeSet::new());
+    for grant in &rows {
+        let kind: String = grant.try_get("", "grant_kind").map_err(db_err)?;
+        let name: Option<String> = grant.try_get("", "grant_name").map_err(db_err)?;
+        let of_kind = if kind == "s" {
+            &mut servers
+        } else {
+            &mut groups
+        };
+        of_kind.extend(name);
+    }
+    Ok(Some((to_user(row, servers, groups)?, version)))
 }
 
 /// Which grant rows [`with_grants`] reads: every one (for a list of all users, where a

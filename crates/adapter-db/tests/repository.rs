@@ -13,6 +13,8 @@ use roster_domain::{Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Us
 roster_db::on_every_backend!(
     roster_db::testing::with_store;
     inserted_users_are_found_by_id_and_by_name_in_any_case,
+    users_are_found_with_any_mix_of_grants,
+    find_current_reads_past_kept_copies_and_keeps_what_it_read,
     names_are_unique_case_insensitively,
     list_is_ordered_by_name_with_grants,
     update_changes_fields_replaces_grants_and_can_revoke_sessions,
@@ -69,6 +71,66 @@ async fn inserted_users_are_found_by_id_and_by_name_in_any_case(store: Store) {
         None
     );
     assert_eq!(store.find(&UserKey::Id(UserId::new())).await.unwrap(), None);
+}
+
+/// A lookup reads a user and their grants in one statement, a row per grant: each mix of
+/// none, some or many of either kind must come back whole, by name and by id.
+async fn users_are_found_with_any_mix_of_grants(store: Store) {
+    let mixes: [(&str, &[&str], &[&str]); 4] = [
+        ("none", &[], &[]),
+        ("servers-only", &["s1", "s2"], &[]),
+        ("groups-only", &[], &["g1", "g2", "g3"]),
+        ("both", &["s1"], &["g1", "g2"]),
+    ];
+    let mut created = Vec::new();
+    for (name, servers, groups) in mixes {
+        let user = new_user(name, Role::User, servers, groups);
+        created.push(store.insert(user).await.unwrap());
+    }
+    for user in &created {
+        let key = UserKey::Name(user.username.as_str().into());
+        assert_eq!(store.find(&key).await.unwrap().as_ref(), Some(user));
+    }
+    // A write makes every kept user stale, so that the lookups by id read the database too.
+    add(&store, "another", Role::User).await;
+    for user in &created {
+        assert_eq!(
+            store.find(&UserKey::Id(user.id)).await.unwrap().as_ref(),
+            Some(user)
+        );
+    }
+}
+
+async fn find_current_reads_past_kept_copies_and_keeps_what_it_read(store: Store) {
+    let bob = store
+        .insert(new_user("bob", Role::User, &["s"], &[]))
+        .await
+        .unwrap();
+    let by_name = UserKey::Name("Bob".into());
+    assert_eq!(store.find(&by_name).await.unwrap().as_ref(), Some(&bob));
+    roster_db::testing::execute_unstamped(
+        &store,
+        "UPDATE users SET password_hash = 'changed' WHERE username_key = 'bob'",
+    )
+    .await;
+    let hash = |user: Option<User>| user.unwrap().password_hash;
+    assert_eq!(
+        hash(store.find(&by_name).await.unwrap()),
+        bob.password_hash,
+        "with the version unchanged, the kept copy is served"
+    );
+    assert_eq!(hash(store.find_current(&by_name).await.unwrap()), "changed");
+    assert_eq!(
+        hash(store.find(&UserKey::Id(bob.id)).await.unwrap()),
+        "changed"
+    );
+    assert_eq!(
+        store
+            .find_current(&UserKey::Name("nobody".into()))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn names_are_unique_case_insensitively(store: Store) {

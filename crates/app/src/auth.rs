@@ -89,7 +89,7 @@ impl AuthService {
             Ok(_) => {
                 self.ports
                     .users
-                    .find(&UserKey::Name(username.to_owned()))
+                    .find_current(&UserKey::Name(username.to_owned()))
                     .await?
             }
             Err(_) => None,
