@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use roster_domain::ports::{FailureWindow, LoginThrottle};
 use roster_domain::{Error, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set, UpdateMany};
 
 use crate::Store;
 use crate::entities::login_failure::{self, Column};
@@ -62,22 +62,50 @@ impl LoginThrottle for Store {
         let Some((name, others)) = keys.split_first() else {
             return Ok(());
         };
-        // A statement a key: one that locked several rows could deadlock against the
-        // upsert above, which locks them in another order. The name's row is kept with its
-        // window ended rather than deleted: on MySQL an upsert racing the delete would find
-        // no row to read back.
-        login_failure::Entity::update_many()
-            .col_expr(Column::Failures, Expr::value(0))
-            .col_expr(Column::StartedAt, Expr::value(DateTime::<Utc>::UNIX_EPOCH))
-            .filter(Column::Key.eq(name.as_str()))
+        // The name's window is ended and its row kept rather than deleted: on MySQL an
+        // upsert racing the delete would find no row to read back. The others lose this
+        // attempt.
+        let is_name = || Expr::col(Column::Key).eq(name.as_str());
+        let forgive = |update: UpdateMany<login_failure::Entity>| {
+            update
+                .col_expr(
+                    Column::Failures,
+                    Expr::case(is_name(), 0)
+                        .finally(Expr::col(Column::Failures).sub(1))
+                        .into(),
+                )
+                .col_expr(
+                    Column::StartedAt,
+                    Expr::case(is_name(), DateTime::<Utc>::UNIX_EPOCH)
+                        .finally(Expr::col(Column::StartedAt))
+                        .into(),
+                )
+        };
+        // The others, if a failure of theirs is left to take back.
+        let counting = |others: &[String]| {
+            let others = others.iter().map(String::as_str);
+            Column::Key.is_in(others).and(Column::Failures.gt(0))
+        };
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            // SQLite locks the whole database for a write, so one statement for every key
+            // cannot deadlock there, and it saves each login a round trip.
+            forgive(login_failure::Entity::update_many())
+                .filter(is_name().or(counting(others)))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
+            return Ok(());
+        }
+        // Elsewhere a statement a key: one that locked several rows could deadlock against
+        // the upsert above, which locks them in another order.
+        forgive(login_failure::Entity::update_many())
+            .filter(is_name())
             .exec(&self.db)
             .await
             .map_err(db_err)?;
         for key in others {
-            login_failure::Entity::update_many()
-                .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
-                .filter(Column::Key.eq(key.as_str()))
-                .filter(Column::Failures.gt(0))
+            forgive(login_failure::Entity::update_many())
+                .filter(counting(std::slice::from_ref(key)))
                 .exec(&self.db)
                 .await
                 .map_err(db_err)?;

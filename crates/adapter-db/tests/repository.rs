@@ -456,8 +456,19 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
             .await
             .unwrap();
     }
-    assert_eq!(failures(store.clone(), addr).await, 0, "never below zero");
+    let next = store
+        .record_attempts(&keys(&[addr]), at(62), window)
+        .await
+        .unwrap();
+    assert_eq!(next[0].failures, 1, "never below zero");
     assert_eq!(store.current("user:other").await.unwrap(), None);
+
+    // A login without a client address has the name's key alone.
+    let alone = keys(&[name]);
+    store.record_attempts(&alone, at(62), window).await.unwrap();
+    store.record_success(&alone).await.unwrap();
+    assert_eq!(failures(store.clone(), name).await, 0);
+    assert_eq!(failures(store.clone(), addr).await, 1, "untouched");
 }
 
 async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
