@@ -352,9 +352,8 @@ struct Grant {
     name: String,
 }
 
-/// Turns user rows into users with their server and group grants, in one query however
-/// many rows there are: on a read that misses the cache, each round trip costs more than
-/// the rest of the request.
+/// Turns the user rows of a list or a page into users with their server and group grants,
+/// in one query however many rows there are.
 async fn with_grants(
     db: &impl ConnectionTrait,
     rows: Vec<user::Model>,
