@@ -2,12 +2,14 @@
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
+use poem_openapi::types::Type;
 use roster_domain::Error;
+use serde::Serialize;
+
+use crate::reply::Json;
 
 /// How a dialect shapes an error body.
-pub(crate) trait ErrorBody: ToJSON + Send + Sync + Sized + 'static {
+pub(crate) trait ErrorBody: Type + Serialize + Send + Sync + Sized + 'static {
     fn new(status: StatusCode, message: String) -> Self;
 }
 
@@ -88,31 +90,31 @@ macro_rules! dialect_error {
         pub(crate) enum $name {
             /// The input is malformed or breaks a rule.
             #[oai(status = 400)]
-            BadRequest(poem_openapi::payload::Json<$body>),
+            BadRequest($crate::reply::Json<$body>),
             /// No valid token, or wrong credentials.
             #[oai(status = 401)]
-            Unauthorized(poem_openapi::payload::Json<$body>),
+            Unauthorized($crate::reply::Json<$body>),
             /// The caller's role does not allow this.
             #[oai(status = 403)]
-            Forbidden(poem_openapi::payload::Json<$body>),
+            Forbidden($crate::reply::Json<$body>),
             /// No such user.
             #[oai(status = 404)]
-            NotFound(poem_openapi::payload::Json<$body>),
+            NotFound($crate::reply::Json<$body>),
             /// The name is taken, or the change would leave no admin.
             #[oai(status = 409)]
-            Conflict(poem_openapi::payload::Json<$body>),
+            Conflict($crate::reply::Json<$body>),
             /// Too many failed logins; retry after the given seconds.
             #[oai(status = 429)]
             TooManyRequests(
-                poem_openapi::payload::Json<$body>,
+                $crate::reply::Json<$body>,
                 #[oai(header = "Retry-After")] u64,
             ),
             /// An internal fault.
             #[oai(status = 500)]
-            Internal(poem_openapi::payload::Json<$body>),
+            Internal($crate::reply::Json<$body>),
             /// The database cannot be reached; retry later.
             #[oai(status = 503)]
-            Unavailable(poem_openapi::payload::Json<$body>),
+            Unavailable($crate::reply::Json<$body>),
         }
 
         fn bad_request(err: poem::Error) -> $name {
@@ -120,14 +122,14 @@ macro_rules! dialect_error {
                 poem::http::StatusCode::BAD_REQUEST,
                 $crate::error::parse_message(&err),
             );
-            $name::BadRequest(poem_openapi::payload::Json(body))
+            $name::BadRequest($crate::reply::Json(body))
         }
 
         impl From<roster_domain::Error> for $name {
             fn from(err: roster_domain::Error) -> Self {
                 use roster_domain::Error as E;
                 let status = $crate::error::status_of(&err);
-                let body = poem_openapi::payload::Json(<$body as $crate::error::ErrorBody>::new(
+                let body = $crate::reply::Json(<$body as $crate::error::ErrorBody>::new(
                     status,
                     $crate::error::public_message(&err),
                 ));

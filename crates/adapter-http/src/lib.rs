@@ -15,6 +15,7 @@ mod mcphub;
 mod metrics;
 mod observe;
 mod ops;
+mod reply;
 mod state;
 mod umami;
 

@@ -6,7 +6,6 @@ mod types;
 use poem::web::{Data, RemoteAddr};
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
 use roster_app::policy::require_admin;
 use roster_app::{CreateUser, UpdateUser};
@@ -17,6 +16,7 @@ use crate::auth::McpAuth;
 use crate::body::JsonBody;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
+use crate::reply::Json;
 use types::{
     CreateUserBody, Envelope, LoginBody, LoginView, Message, StatsView, UpdateUserBody, UserView,
 };

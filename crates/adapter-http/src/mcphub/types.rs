@@ -6,12 +6,12 @@ use poem::http::StatusCode;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{Enum, Object};
 use roster_domain::{Role, User, UserStats};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorBody;
 
 /// A role name.
-#[derive(Enum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename = "McpRole", rename_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RoleName {
@@ -41,8 +41,9 @@ impl From<Role> for RoleName {
 }
 
 /// A user as MCPHub shows one. `isAdmin` is there for MCPHub's web frontend.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "McpUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct UserView {
     pub username: String,
     pub role: RoleName,
@@ -66,8 +67,9 @@ impl From<User> for UserView {
 }
 
 /// `{"success": true, "data": …}`.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Envelope<T: ParseFromJSON + ToJSON> {
     pub success: bool,
     pub data: T,
@@ -83,7 +85,7 @@ impl<T: ParseFromJSON + ToJSON> Envelope<T> {
 }
 
 /// `{"success": …, "message": …}`: every failure, and successes that carry no data.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "McpMessage")]
 pub(crate) struct Message {
     pub success: bool,
@@ -141,8 +143,9 @@ pub(crate) struct UpdateUserBody {
 }
 
 /// Directory-wide counts.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "McpUserStats", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct StatsView {
     pub total_users: u64,
     pub admin_users: u64,
@@ -174,7 +177,7 @@ pub(crate) struct LoginBody {
 }
 
 /// A successful login, shaped as MCPHub answers it.
-#[derive(Object)]
+#[derive(Object, Serialize)]
 #[oai(rename = "McpLoginResult")]
 pub(crate) struct LoginView {
     pub success: bool,
@@ -182,4 +185,42 @@ pub(crate) struct LoginView {
     /// Send it as `Authorization: Bearer <token>` or `x-auth-token: <token>`.
     pub token: String,
     pub user: UserView,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::reply::assert_same_json;
+
+    use super::*;
+
+    fn user(role: RoleName) -> UserView {
+        UserView {
+            username: "ana".into(),
+            role,
+            is_admin: role == RoleName::Admin,
+            servers: vec!["s1".into(), "s2".into()],
+            groups: vec![],
+        }
+    }
+
+    #[test]
+    fn every_body_is_written_as_its_schema_writes_it() {
+        for role in [RoleName::Admin, RoleName::User, RoleName::ViewOnly] {
+            assert_same_json(&Envelope::<UserView>::ok(user(role)));
+        }
+        assert_same_json(&Envelope::<Vec<UserView>>::ok(vec![user(RoleName::User)]));
+        assert_same_json(&Message::new(StatusCode::NOT_FOUND, "no such user".into()));
+        assert_same_json(&Envelope::<StatsView>::ok(UserStats {
+            total: 3,
+            admins: 1,
+            per_server: [("s1".to_owned(), 2)].into(),
+            per_group: [("g".to_owned(), 1), ("h".to_owned(), 3)].into(),
+        }));
+        assert_same_json(&LoginView {
+            success: true,
+            message: "Login successful".into(),
+            token: "t".into(),
+            user: user(RoleName::ViewOnly),
+        });
+    }
 }

@@ -1,6 +1,5 @@
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
-use poem_openapi::payload::Json;
 use roster_domain::{Principal, UserKey};
 
 use super::types::{
@@ -10,6 +9,7 @@ use super::{ListQuery, Tag, UmamiResult, caller, login_teams, teams_page, websit
 use crate::AppState;
 use crate::auth::{BearerToken, client_ip};
 use crate::body::JsonBody;
+use crate::reply::Json;
 
 pub(crate) struct AuthApi;
 

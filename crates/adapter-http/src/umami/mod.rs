@@ -10,7 +10,6 @@ mod websites;
 
 use poem::web::Query;
 use poem::{Endpoint, EndpointExt};
-use poem_openapi::payload::Json;
 use poem_openapi::{OpenApiService, Tags};
 use roster_domain::{Principal, Team, TeamOrder, UserId, WebsiteOrder};
 
@@ -18,6 +17,7 @@ use crate::AppState;
 use crate::auth::BearerToken;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
+use crate::reply::Json;
 use params::ListParams;
 use types::{ErrorEnvelope, Paged, TeamView, WebsiteView};
 

@@ -1,7 +1,6 @@
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
 use roster_app::TeamChanges;
 use roster_domain::{TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
 use uuid::Uuid;
@@ -15,6 +14,7 @@ use super::{ListQuery, Tag, UmamiResult, caller, teams_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
+use crate::reply::Json;
 
 pub(crate) struct TeamsApi;
 

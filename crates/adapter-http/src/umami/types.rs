@@ -7,19 +7,20 @@ use poem_openapi::{Object, Union};
 use roster_domain::{
     NamedMember, Owner, Page, Team, TeamDetails, TeamMember, User, UserId, Username, WebsiteDetails,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ErrorBody;
+use crate::reply::{rfc3339, rfc3339_or_null};
 
 /// `{"error": {"code", "message", "status"}}`.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiError")]
 pub(crate) struct ErrorEnvelope {
     pub error: ErrorDetail,
 }
 
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiErrorDetail")]
 pub(crate) struct ErrorDetail {
     /// `bad-request`, `unauthorized`, `forbidden`, `not-found`, `conflict`,
@@ -52,7 +53,7 @@ impl ErrorBody for ErrorEnvelope {
 }
 
 /// `{"ok": true}`, Umami's answer to a deletion or logout.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiOk")]
 pub(crate) struct Done {
     pub ok: bool,
@@ -65,12 +66,14 @@ impl Done {
 }
 
 /// A user, as every user endpoint returns one.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct UserView {
     pub id: Uuid,
     pub username: String,
     pub role: String,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -86,7 +89,7 @@ impl From<User> for UserView {
 }
 
 /// A freshly created user.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiCreatedUser")]
 pub(crate) struct CreatedUser {
     pub id: Uuid,
@@ -95,7 +98,7 @@ pub(crate) struct CreatedUser {
 }
 
 /// A user named inside another object.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiUserRef")]
 pub(crate) struct UserRef {
     pub id: Uuid,
@@ -111,8 +114,9 @@ impl UserRef {
     }
 }
 
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiLoginTeam", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct LoginTeam {
     pub id: Uuid,
     pub name: String,
@@ -121,13 +125,15 @@ pub(crate) struct LoginTeam {
 }
 
 /// The caller, as login, verify and `/me` show them.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiLoginUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct LoginUser {
     pub id: Uuid,
     pub username: String,
     pub role: String,
     pub is_admin: bool,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
     pub teams: Vec<LoginTeam>,
 }
@@ -152,15 +158,16 @@ impl LoginUser {
     }
 }
 
-#[derive(Object)]
+#[derive(Object, Serialize)]
 #[oai(rename = "UmamiLoginResult")]
 pub(crate) struct LoginResult {
     pub token: String,
     pub user: LoginUser,
 }
 
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiMe", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Me {
     /// Always `session`: Roster has no API keys or share tokens.
     pub auth_type: String,
@@ -168,16 +175,20 @@ pub(crate) struct Me {
 }
 
 /// A team membership.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiTeamUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct TeamUserView {
     pub id: Uuid,
     pub team_id: Uuid,
     pub user_id: Uuid,
     pub role: String,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
 }
 
@@ -206,31 +217,38 @@ impl From<NamedMember> for TeamUserView {
 }
 
 /// How many websites and members a team has.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiTeamCount", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct TeamCount {
     pub website: u64,
     pub team_user: u64,
 }
 
 /// A team; lists and lookups add its counts and members.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiTeam", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct TeamView {
     pub id: Uuid,
     pub name: String,
     pub access_code: String,
     #[oai(nullable)]
     pub logo_url: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
     #[oai(nullable)]
+    #[serde(serialize_with = "rfc3339_or_null")]
     pub deleted_at: Option<DateTime<Utc>>,
     /// Always `false`: Roster has no two-factor login.
     pub two_factor_required: bool,
     #[oai(rename = "_count", skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "_count")]
     pub count: Option<TeamCount>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_user: Option<Vec<TeamUserView>>,
 }
 
@@ -265,16 +283,18 @@ impl From<TeamDetails> for TeamView {
 }
 
 /// What creating a team returns: the team, then the owner's membership.
-#[derive(Union, Debug)]
+#[derive(Union, Debug, Serialize)]
 #[oai(rename = "UmamiCreatedTeamPart", one_of)]
+#[serde(untagged)]
 pub(crate) enum CreatedTeamPart {
     Team(TeamView),
     Member(TeamUserView),
 }
 
 /// A website; a user's website names its owner in `user`.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiWebsite", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct WebsiteView {
     pub id: Uuid,
     pub name: String,
@@ -282,18 +302,23 @@ pub(crate) struct WebsiteView {
     #[oai(nullable)]
     pub share_id: Option<String>,
     #[oai(nullable)]
+    #[serde(serialize_with = "rfc3339_or_null")]
     pub reset_at: Option<DateTime<Utc>>,
     #[oai(nullable)]
     pub user_id: Option<Uuid>,
     #[oai(nullable)]
     pub team_id: Option<Uuid>,
     pub created_by: Uuid,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
     #[oai(nullable)]
+    #[serde(serialize_with = "rfc3339_or_null")]
     pub deleted_at: Option<DateTime<Utc>>,
     /// The owner, for a user's website.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
 }
 
@@ -324,8 +349,9 @@ impl From<WebsiteDetails> for WebsiteView {
 }
 
 /// One page of a list.
-#[derive(Object, Debug)]
+#[derive(Object, Debug, Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Paged<T: ParseFromJSON + ToJSON> {
     pub data: Vec<T>,
     /// Items in the whole list.
@@ -333,8 +359,10 @@ pub(crate) struct Paged<T: ParseFromJSON + ToJSON> {
     pub page: u64,
     pub page_size: u64,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
 }
 
@@ -460,4 +488,145 @@ pub(crate) struct UpdateWebsiteBody {
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::reply::assert_same_json;
+
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn user_ref() -> UserRef {
+        UserRef {
+            id: Uuid::from_u128(7),
+            username: "ana".into(),
+        }
+    }
+
+    fn member(user: Option<UserRef>) -> TeamUserView {
+        TeamUserView {
+            id: Uuid::from_u128(1),
+            team_id: Uuid::from_u128(2),
+            user_id: Uuid::from_u128(7),
+            role: "team-owner".into(),
+            created_at: at("2026-12-02T07:05:09.123456789Z"),
+            updated_at: at("2026-12-02T07:05:09Z"),
+            user,
+        }
+    }
+
+    fn team(details: bool) -> TeamView {
+        TeamView {
+            id: Uuid::from_u128(2),
+            name: "ops".into(),
+            access_code: "team_abc".into(),
+            logo_url: details.then(|| "https://logo".into()),
+            created_at: at("2026-12-02T07:05:09.5Z"),
+            updated_at: at("2026-12-02T07:05:09Z"),
+            deleted_at: details.then(|| at("2026-12-03T00:00:00Z")),
+            two_factor_required: false,
+            count: details.then_some(TeamCount {
+                website: 3,
+                team_user: 1,
+            }),
+            team_user: details.then(|| vec![member(Some(user_ref()))]),
+        }
+    }
+
+    fn website(user: Option<UserRef>) -> WebsiteView {
+        WebsiteView {
+            id: Uuid::from_u128(9),
+            name: "site".into(),
+            domain: "example.com".into(),
+            share_id: user.as_ref().map(|_| "share".into()),
+            reset_at: user.as_ref().map(|_| at("2026-12-01T01:02:03.004Z")),
+            user_id: user.as_ref().map(|user| user.id),
+            team_id: user.is_none().then(|| Uuid::from_u128(2)),
+            created_by: Uuid::from_u128(7),
+            created_at: at("2026-12-02T07:05:09Z"),
+            updated_at: at("2026-12-02T07:05:09Z"),
+            deleted_at: None,
+            user,
+        }
+    }
+
+    fn login_user() -> LoginUser {
+        LoginUser {
+            id: Uuid::from_u128(7),
+            username: "ana".into(),
+            role: "admin".into(),
+            is_admin: true,
+            created_at: at("2026-12-02T07:05:09.120Z"),
+            teams: vec![
+                LoginTeam {
+                    id: Uuid::from_u128(2),
+                    name: "ops".into(),
+                    logo_url: None,
+                },
+                LoginTeam {
+                    id: Uuid::from_u128(3),
+                    name: "dev".into(),
+                    logo_url: Some("https://logo".into()),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn every_body_is_written_as_its_schema_writes_it() {
+        assert_same_json(&ErrorEnvelope::new(StatusCode::CONFLICT, "taken".into()));
+        assert_same_json(&Done::new());
+        assert_same_json(&UserView {
+            id: Uuid::from_u128(7),
+            username: "ana".into(),
+            role: "user".into(),
+            created_at: at("2026-12-02T07:05:09.123Z"),
+        });
+        assert_same_json(&CreatedUser {
+            id: Uuid::from_u128(7),
+            username: "ana".into(),
+            role: "view-only".into(),
+        });
+        assert_same_json(&LoginResult {
+            token: "t".into(),
+            user: login_user(),
+        });
+        assert_same_json(&Me {
+            auth_type: "session".into(),
+            user: login_user(),
+        });
+        for view in [member(None), member(Some(user_ref()))] {
+            assert_same_json(&view);
+        }
+        for view in [team(false), team(true)] {
+            assert_same_json(&view);
+        }
+        assert_same_json(&vec![
+            CreatedTeamPart::Team(team(false)),
+            CreatedTeamPart::Member(member(None)),
+        ]);
+        for view in [website(None), website(Some(user_ref()))] {
+            assert_same_json(&view);
+        }
+        assert_same_json(&Paged {
+            data: vec![website(None)],
+            count: 41,
+            page: 2,
+            page_size: 20,
+            order_by: None,
+            search: None,
+        });
+        assert_same_json(&Paged {
+            data: vec![team(true)],
+            count: 1,
+            page: 1,
+            page_size: 10,
+            order_by: Some("name".into()),
+            search: Some("o".into()),
+        });
+    }
 }

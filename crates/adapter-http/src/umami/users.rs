@@ -1,13 +1,13 @@
 use poem::web::Data;
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
 use std::borrow::Cow;
 
 use poem_openapi::OpenApi;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::types::Type;
 use roster_app::{CreateUser, UpdateUser};
 use roster_domain::{Role, UserId, UserKey, UserOrder};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::types::{
@@ -17,11 +17,14 @@ use super::{ListQuery, Tag, UmamiResult, caller, teams_page, websites_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
+use crate::reply::Json;
 
 pub(crate) struct UsersApi;
 
 /// Every user when no paging parameter is sent; one page of users otherwise. Written by
 /// hand because poem-openapi's unions declare `type: object`, which an array breaks.
+#[derive(Serialize)]
+#[serde(untagged)]
 enum UserList {
     All(Vec<UserView>),
     Page(Paged<UserView>),
@@ -58,15 +61,6 @@ impl Type for UserList {
 
     fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
         Box::new(std::iter::once(self))
-    }
-}
-
-impl ToJSON for UserList {
-    fn to_json(&self) -> Option<serde_json::Value> {
-        match self {
-            Self::All(users) => users.to_json(),
-            Self::Page(page) => page.to_json(),
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
 use roster_app::{NewWebsite, WebsiteChanges};
 use roster_domain::{TeamId, WebsiteId};
 use uuid::Uuid;
@@ -12,6 +11,7 @@ use super::{ListQuery, Tag, UmamiResult, caller, websites_page};
 use crate::AppState;
 use crate::auth::BearerToken;
 use crate::body::JsonBody;
+use crate::reply::Json;
 
 pub(crate) struct WebsitesApi;
 
