@@ -2,12 +2,13 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
-use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
 use async_trait::async_trait;
 use roster_domain::ports::PasswordHasher;
 use roster_domain::{Error, Password, Result};
 
 use super::WorkerPool;
+use super::memory::BlockMemory;
 
 /// Argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,47 +60,15 @@ impl Argon2Hasher {
 
 thread_local! {
     /// Each hashing thread's argon2 memory, kept from one hash to the next while logins
-    /// keep coming: allocating and freeing 19 MiB per login left glibc's arenas holding
-    /// hundreds of MiB.
-    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    /// keep coming rather than faulted in anew for each (and, when it came from glibc's
+    /// malloc, left in its arenas: hundreds of MiB).
+    static MEMORY: RefCell<BlockMemory> = const { RefCell::new(BlockMemory::empty()) };
 }
-
-/// Room for this many blocks (1 KiB each) is reserved however few a hash needs: more
-/// than glibc's largest mmap threshold (32 MiB), so that the memory is always a mapping
-/// of its own, which [`release_memory`] really returns to the system.
-const RESERVED_BLOCKS: usize = 33 * 1024;
 
 /// Gives this thread's argon2 memory back to the system; the pool calls it when idle.
 pub(super) fn release_memory() {
     MEMORY.take();
 }
-
-/// Asks Linux to back the allocation of `memory` with 2 MiB pages where it can, before its
-/// pages are first touched. A hash reads its 19 MiB at random, and over 4 KiB pages most of
-/// those reads miss the TLB: hashes took 3–9 % longer, the most with one on each core.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(memory: &mut Vec<Block>) {
-    // SAFETY: sysconf reads a constant of the system.
-    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-    let start = memory.as_mut_ptr() as usize;
-    let end = start + memory.capacity() * size_of::<Block>();
-    let (first, last) = (start.next_multiple_of(page), end / page * page);
-    if first < last {
-        // SAFETY: whole pages inside this Vec's own allocation; the advice changes how the
-        // kernel backs them, never what they hold. Where it is refused (huge pages off),
-        // nothing changes.
-        unsafe {
-            libc::madvise(
-                first as *mut libc::c_void,
-                last - first,
-                libc::MADV_HUGEPAGE,
-            );
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_: &mut Vec<Block>) {}
 
 /// Argon2 of `password` and `salt` into `out`, in this thread's kept memory.
 fn hash_into(
@@ -110,13 +79,8 @@ fn hash_into(
     out: &mut [u8],
 ) -> argon2::Result<()> {
     MEMORY.with_borrow_mut(|memory| {
-        let blocks = params.block_count();
-        if memory.len() < blocks {
-            memory.reserve_exact(blocks.max(RESERVED_BLOCKS) - memory.len());
-            advise_huge_pages(memory);
-            memory.resize(blocks, Block::default());
-        }
-        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+        let blocks = memory.blocks(params.block_count());
+        argon2.hash_password_into_with_memory(password, salt, out, blocks)
     })
 }
 
@@ -308,10 +272,13 @@ mod tests {
     #[tokio::test]
     async fn a_hashing_thread_keeps_its_memory_between_hashes_and_frees_it_when_idle() {
         let hasher = hasher();
-        let kept = || MEMORY.with_borrow(Vec::capacity);
+        let kept = || MEMORY.with_borrow(BlockMemory::capacity);
         let password = PasswordPolicy::default().check("pw-3456").unwrap();
         hasher.hash(&password).await.unwrap();
-        assert!(hasher.pool.run(kept).await.unwrap() >= RESERVED_BLOCKS);
+        assert!(
+            hasher.pool.run(kept).await.unwrap() >= 1024,
+            "the hasher's 1 MiB"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         assert_eq!(hasher.pool.run(kept).await.unwrap(), 0);
     }
@@ -337,14 +304,18 @@ mod tests {
             let mut out = [0u8; 32];
             let argon2 = Argon2Hasher::argon2(params.clone());
             hash_into(&argon2, &params, b"pw", b"saltsalt", &mut out).unwrap();
-            MEMORY.with_borrow(Vec::capacity)
+            MEMORY.with_borrow(BlockMemory::capacity)
         };
         let kept = on_both(hash_and_keep).await;
         assert!(
-            kept.iter().all(|&blocks| blocks >= RESERVED_BLOCKS),
+            kept.iter()
+                .all(|&blocks| blocks >= Params::default().block_count()),
             "{kept:?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        assert_eq!(on_both(|| MEMORY.with_borrow(Vec::capacity)).await, [0, 0]);
+        assert_eq!(
+            on_both(|| MEMORY.with_borrow(BlockMemory::capacity)).await,
+            [0, 0]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Password hashing: argon2id on a small, fixed pool of threads.
 
 mod argon;
+mod memory;
 mod pool;
 
 pub(crate) use argon::is_bcrypt;
