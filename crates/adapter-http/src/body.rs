@@ -17,10 +17,7 @@ impl<T: Type> Payload for JsonBody<T> {
     const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
 
     fn check_content_type(content_type: &str) -> bool {
-        let essence = content_type.split(';').next().unwrap_or_default();
-        let essence = essence.trim().to_ascii_lowercase();
-        essence == "application/json"
-            || (essence.starts_with("application/") && essence.ends_with("+json"))
+        is_json(content_type)
     }
 
     fn schema_ref() -> MetaSchemaRef {
@@ -53,6 +50,14 @@ impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
                 })
             })
     }
+}
+
+/// `application/json` or any `application/…+json`, with or without parameters.
+pub(crate) fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    let essence = essence.trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn invalid(reason: String) -> poem::Error {

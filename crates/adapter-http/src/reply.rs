@@ -22,7 +22,7 @@ impl<T: Type> Payload for Json<T> {
     const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
 
     fn check_content_type(content_type: &str) -> bool {
-        content_type.starts_with("application/json")
+        crate::body::is_json(content_type)
     }
 
     fn schema_ref() -> MetaSchemaRef {
