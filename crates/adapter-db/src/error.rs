@@ -4,11 +4,18 @@ use roster_domain::{Error, Result};
 use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
-/// Maps a database error to the domain's: a taken unique key is a conflict, a lost
-/// connection is "unavailable" (so callers answer 503 and retry), anything else internal.
+/// Maps a database error to the domain's: a taken unique key is a conflict, a missing
+/// referenced row is "not found", a lost connection is "unavailable" (so callers answer 503 and retry), anything else internal.
 pub(crate) fn db_err(err: DbErr) -> Error {
-    if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
-        return Error::Conflict("already exists".into());
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            return Error::Conflict("already exists".into());
+        }
+        // A row the write refers to (a user, a team) was deleted by a concurrent request.
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+            return Error::NotFound("what this refers to no longer exists".into());
+        }
+        _ => {}
     }
     if is_data_exception(&err) {
         return Error::Invalid("the input holds characters the database cannot store".into());

@@ -2,9 +2,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::SessionStore;
 use roster_domain::{Error, Principal, Result, TokenHash, UserId, Username};
-use sea_orm::JoinType;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -18,19 +19,36 @@ impl SessionStore for Store {
         &self,
         token: &TokenHash,
         user: UserId,
+        verified_hash: &str,
         created_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        session::Entity::insert(session::ActiveModel {
-            token_hash: Set(token.to_hex()),
-            user_id: Set(user.0),
-            created_at: Set(created_at),
-            expires_at: Set(expires_at),
-        })
-        .exec_without_returning(&self.db)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+    ) -> Result<bool> {
+        // INSERT … SELECT from the user's row, share-locked: a password change or deletion
+        // holding the row makes this wait and then find the hash changed or the row gone;
+        // one that comes later finds this session to end. SQLite runs writers one at a time.
+        let source = Query::select()
+            .expr(Expr::val(token.to_hex()))
+            .column(user::Column::Id)
+            .expr(Expr::val(created_at))
+            .expr(Expr::val(expires_at))
+            .from(user::Entity)
+            .and_where(Expr::col(user::Column::Id).eq(user.0))
+            .and_where(Expr::col(user::Column::PasswordHash).eq(verified_hash))
+            .lock_shared()
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(session::Entity)
+            .columns([
+                session::Column::TokenHash,
+                session::Column::UserId,
+                session::Column::CreatedAt,
+                session::Column::ExpiresAt,
+            ])
+            .select_from(source)
+            .map_err(|e| Error::Internal(format!("session insert: {e}")))?
+            .to_owned();
+        let done = self.db.execute(&insert).await.map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn principal(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<Option<Principal>> {

@@ -67,28 +67,7 @@ impl TeamRepository for Store {
     async fn delete(&self, id: TeamId, now: DateTime<Utc>) -> Result<()> {
         retrying(|| async {
             let txn = self.db.begin().await.map_err(db_err)?;
-            website::Entity::update_many()
-                .col_expr(website::Column::DeletedAt, Expr::value(now))
-                // A deleted website's share id may be used again.
-                .col_expr(
-                    website::Column::ShareId,
-                    Expr::value(Option::<String>::None),
-                )
-                .filter(website::Column::TeamId.eq(id.0))
-                .filter(website::Column::DeletedAt.is_null())
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-            team_user::Entity::delete_many()
-                .filter(team_user::Column::TeamId.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-            let done = team::Entity::delete_by_id(id.0)
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-            found(done.rows_affected, "team")?;
+            delete_team(&txn, id.0, now).await?;
             txn.commit().await.map_err(db_err)
         })
         .await
@@ -121,28 +100,43 @@ impl TeamRepository for Store {
         role: TeamRole,
         now: DateTime<Utc>,
     ) -> Result<TeamMember> {
-        let done = team_user::Entity::update_many()
-            .col_expr(team_user::Column::Role, Expr::value(role.as_str()))
-            .col_expr(team_user::Column::UpdatedAt, Expr::value(now))
-            .filter(team_user::Column::TeamId.eq(team.0))
-            .filter(team_user::Column::UserId.eq(user.0))
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        found(done.rows_affected, "team member")?;
-        self.membership(team, user)
-            .await?
-            .ok_or_else(|| Error::NotFound("team member not found".into()))
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            let was = locked_membership(&txn, team, user).await?;
+            team_user::Entity::update_many()
+                .col_expr(team_user::Column::Role, Expr::value(role.as_str()))
+                .col_expr(team_user::Column::UpdatedAt, Expr::value(now))
+                .filter(team_user::Column::Id.eq(was.id))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            if was.role == TeamRole::Owner && role != TeamRole::Owner {
+                ensure_an_owner(&txn, team).await?;
+            }
+            txn.commit().await.map_err(db_err)?;
+            Ok(TeamMember {
+                role,
+                updated_at: now,
+                ..was
+            })
+        })
+        .await
     }
 
     async fn remove_member(&self, team: TeamId, user: UserId) -> Result<()> {
-        let done = team_user::Entity::delete_many()
-            .filter(team_user::Column::TeamId.eq(team.0))
-            .filter(team_user::Column::UserId.eq(user.0))
-            .exec(&self.db)
-            .await
-            .map_err(db_err)?;
-        found(done.rows_affected, "team member")
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            let was = locked_membership(&txn, team, user).await?;
+            team_user::Entity::delete_by_id(was.id)
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            if was.role == TeamRole::Owner {
+                ensure_an_owner(&txn, team).await?;
+            }
+            txn.commit().await.map_err(db_err)
+        })
+        .await
     }
 
     async fn members(
@@ -275,6 +269,123 @@ async fn details(db: &impl ConnectionTrait, teams: Vec<team::Model>) -> Result<V
             team: to_team(row),
         })
         .collect())
+}
+
+/// Locks `team` for a change to its members, then reads `user`'s membership. Every change
+/// that could take an owner away locks the team first, so such changes run one at a time
+/// and each counts the owners the previous one left. As a write, the lock also takes
+/// SQLite's write lock before anything is read.
+async fn locked_membership(
+    txn: &impl ConnectionTrait,
+    team: TeamId,
+    user: UserId,
+) -> Result<TeamMember> {
+    lock_teams(txn, &[team.0]).await?;
+    let row = unique(
+        team_user::Entity::find()
+            .filter(team_user::Column::TeamId.eq(team.0))
+            .filter(team_user::Column::UserId.eq(user.0))
+            .lock_exclusive(),
+        txn,
+    )
+    .await
+    .map_err(db_err)?
+    .ok_or_else(|| Error::NotFound("team member not found".into()))?;
+    to_member(row)
+}
+
+/// Takes the row locks of `teams`, in one statement and so in key order.
+async fn lock_teams(txn: &impl ConnectionTrait, teams: &[Uuid]) -> Result<()> {
+    team::Entity::update_many()
+        .col_expr(team::Column::UpdatedAt, Expr::col(team::Column::UpdatedAt))
+        .filter(team::Column::Id.is_in(teams.iter().copied()))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Of `teams`, those that have an owner. A locking read, so that MySQL reads the rows as
+/// they are now rather than as the transaction's snapshot had them.
+async fn owned(txn: &impl ConnectionTrait, teams: &[Uuid]) -> Result<Vec<Uuid>> {
+    team_user::Entity::find()
+        .select_only()
+        .column(team_user::Column::TeamId)
+        .filter(team_user::Column::TeamId.is_in(teams.iter().copied()))
+        .filter(team_user::Column::Role.eq(TeamRole::Owner.as_str()))
+        .lock_shared()
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)
+}
+
+async fn ensure_an_owner(txn: &impl ConnectionTrait, team: TeamId) -> Result<()> {
+    if owned(txn, &[team.0]).await?.is_empty() {
+        return Err(Error::last_owner());
+    }
+    Ok(())
+}
+
+/// Takes a user being deleted out of every team, and deletes the teams that are left
+/// without an owner, as Umami deletes the teams of a user it deletes. The caller holds the
+/// user's row lock, so no membership of theirs can be added meanwhile.
+pub(crate) async fn leave_all(
+    txn: &impl ConnectionTrait,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let teams: Vec<Uuid> = team_user::Entity::find()
+        .select_only()
+        .column(team_user::Column::TeamId)
+        .filter(team_user::Column::UserId.eq(user))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    if teams.is_empty() {
+        return Ok(());
+    }
+    lock_teams(txn, &teams).await?;
+    team_user::Entity::delete_many()
+        .filter(team_user::Column::UserId.eq(user))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    let owned = owned(txn, &teams).await?;
+    for team in teams.into_iter().filter(|t| !owned.contains(t)) {
+        delete_team(txn, team, now).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a team and its memberships, and soft-deletes its websites. The team's row is
+/// locked first, so that a website being added to it commits before and is soft-deleted
+/// here, or waits and finds the team gone.
+async fn delete_team(txn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    lock_teams(txn, &[id]).await?;
+    website::Entity::update_many()
+        .col_expr(website::Column::DeletedAt, Expr::value(now))
+        // A deleted website's share id may be used again.
+        .col_expr(
+            website::Column::ShareId,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(website::Column::TeamId.eq(id))
+        .filter(website::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    team_user::Entity::delete_many()
+        .filter(team_user::Column::TeamId.eq(id))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    let done = team::Entity::delete_by_id(id)
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    found(done.rows_affected, "team")
 }
 
 fn found(rows: u64, what: &str) -> Result<()> {

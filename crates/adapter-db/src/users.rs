@@ -19,9 +19,10 @@ use uuid::Uuid;
 use crate::Store;
 use crate::cache::parse_version;
 use crate::counts::{self, Deltas};
-use crate::entities::{meta, session, team_user, user, user_group, user_server, website};
+use crate::entities::{meta, session, user, user_group, user_server, website};
 use crate::error::{db_err, retrying};
 use crate::query::{contains, direction};
+use crate::teams;
 
 #[async_trait]
 impl UserRepository for Store {
@@ -90,6 +91,29 @@ impl UserRepository for Store {
         now: DateTime<Utc>,
     ) -> Result<User> {
         retrying(|| self.update_once(id, &patch, revoke_sessions, now)).await
+    }
+
+    async fn replace_hash(
+        &self,
+        id: UserId,
+        verified_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let done = user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(id.0))
+            .filter(user::Column::PasswordHash.eq(verified_hash))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected == 0 {
+            return Ok(false);
+        }
+        self.commit_change(txn).await?;
+        Ok(true)
     }
 
     async fn delete(&self, id: UserId) -> Result<()> {
@@ -184,6 +208,19 @@ impl Store {
     async fn delete_once(&self, id: UserId) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         lock_admin_guard(&txn).await?;
+        // Row-locked before anything is read, so that a team or website being created for
+        // the user either commits first and is seen below, or waits and finds them gone.
+        let locked = user::Entity::find_by_id(id.0)
+            .select_only()
+            .column(user::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await
+            .map_err(db_err)?;
+        if locked.is_empty() {
+            return Err(Error::NotFound(format!("user not found: id {id}")));
+        }
         let (target, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
@@ -200,11 +237,7 @@ impl Store {
             .await
             .map_err(db_err)?;
         replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
-        team_user::Entity::delete_many()
-            .filter(team_user::Column::UserId.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
+        teams::leave_all(&txn, id.0, Utc::now()).await?;
         website::Entity::update_many()
             .col_expr(website::Column::DeletedAt, Expr::value(Utc::now()))
             // A deleted website's share id may be used again.

@@ -5,21 +5,71 @@ use roster_domain::{
     Error, Owner, Page, PageRequest, Result, TeamId, UserId, Username, Website, WebsiteDetails,
     WebsiteId, WebsiteOrder,
 };
-use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use uuid::Uuid;
 
 use crate::Store;
-use crate::entities::{team_user, user, website};
+use crate::entities::{team, team_user, user, website};
 use crate::error::db_err;
 use crate::query::{contains, direction};
 
 #[async_trait]
 impl WebsiteRepository for Store {
     async fn create(&self, site: Website) -> Result<Website> {
-        row(&site).insert(&self.db).await.map_err(share_id_taken)?;
+        // INSERT … SELECT from the owner's row, share-locked: websites carry no foreign key
+        // (a soft-deleted one outlives its owner), so this is what keeps a live website from
+        // being stored for a user or team whose deletion is under way or done.
+        let (user_id, team_id) = owner_columns(site.owner);
+        let mut source = Query::select();
+        source
+            .expr(Expr::val(site.id.0))
+            .expr(Expr::val(site.name.clone()))
+            .expr(Expr::val(site.domain.clone()))
+            .expr(Expr::val(site.share_id.clone()))
+            .expr(Expr::val(site.reset_at))
+            .expr(Expr::val(user_id))
+            .expr(Expr::val(team_id))
+            .expr(Expr::val(site.created_by.0))
+            .expr(Expr::val(site.created_at))
+            .expr(Expr::val(site.updated_at))
+            .expr(Expr::val(site.deleted_at))
+            .lock_shared();
+        match site.owner {
+            Owner::User(id) => source
+                .from(user::Entity)
+                .and_where(Expr::col((user::Entity, user::Column::Id)).eq(id.0)),
+            Owner::Team(id) => source
+                .from(team::Entity)
+                .and_where(Expr::col((team::Entity, team::Column::Id)).eq(id.0)),
+        };
+        let insert = Query::insert()
+            .into_table(website::Entity)
+            .columns([
+                website::Column::Id,
+                website::Column::Name,
+                website::Column::Domain,
+                website::Column::ShareId,
+                website::Column::ResetAt,
+                website::Column::UserId,
+                website::Column::TeamId,
+                website::Column::CreatedBy,
+                website::Column::CreatedAt,
+                website::Column::UpdatedAt,
+                website::Column::DeletedAt,
+            ])
+            .select_from(source)
+            .map_err(|e| Error::Internal(format!("website insert: {e}")))?
+            .to_owned();
+        let done = self.db.execute(&insert).await.map_err(share_id_taken)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(
+                "the website's owner no longer exists".into(),
+            ));
+        }
         Ok(site)
     }
 
@@ -141,11 +191,15 @@ fn share_id_taken(err: sea_orm::DbErr) -> Error {
     }
 }
 
-fn row(site: &Website) -> website::ActiveModel {
-    let (user_id, team_id) = match site.owner {
+fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>) {
+    match owner {
         Owner::User(user) => (Some(user.0), None),
         Owner::Team(team) => (None, Some(team.0)),
-    };
+    }
+}
+
+fn row(site: &Website) -> website::ActiveModel {
+    let (user_id, team_id) = owner_columns(site.owner);
     website::ActiveModel {
         id: Set(site.id.0),
         name: Set(site.name.clone()),

@@ -95,10 +95,9 @@ async fn a_session_revoked_elsewhere_is_refused_within_the_window(first: Store, 
     let (logged_out, demoted) = (TokenHash([1; 32]), TokenHash([2; 32]));
     let now = Utc::now().trunc_subsecs(6);
     for token in [&logged_out, &demoted] {
-        first
-            .create(token, admin.id, now, now + Duration::hours(1))
-            .await
-            .unwrap();
+        let hash = &admin.password_hash;
+        let opened = first.create(token, admin.id, hash, now, now + Duration::hours(1));
+        assert!(opened.await.unwrap());
     }
     // Another admin, so that the first may be demoted.
     first.insert(user("other", Role::Admin)).await.unwrap();

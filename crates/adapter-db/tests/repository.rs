@@ -24,6 +24,8 @@ roster_db::on_every_backend!(
     stats_are_aggregated_per_role_server_and_group,
     stats_follow_every_kind_of_change,
     sessions_resolve_until_they_expire_or_are_revoked,
+    sessions_open_only_while_the_verified_hash_is_stored,
+    hashes_are_replaced_only_while_the_verified_one_is_stored,
     login_attempts_count_within_a_window_until_a_success,
     concurrent_demotions_never_leave_zero_admins,
     concurrent_inserts_of_one_name_succeed_once,
@@ -182,7 +184,13 @@ async fn update_changes_fields_replaces_grants_and_can_revoke_sessions(store: St
         .unwrap();
     let token = TokenHash([7; 32]);
     store
-        .create(&token, dave.id, now(), now() + chrono::Duration::hours(1))
+        .create(
+            &token,
+            dave.id,
+            &dave.password_hash,
+            now(),
+            now() + chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
 
@@ -281,7 +289,13 @@ async fn delete_removes_grants_and_sessions(store: Store) {
         .unwrap();
     let token = TokenHash([9; 32]);
     store
-        .create(&token, gone.id, now(), now() + chrono::Duration::hours(1))
+        .create(
+            &token,
+            gone.id,
+            &gone.password_hash,
+            now(),
+            now() + chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     store.delete(gone.id).await.unwrap();
@@ -373,16 +387,90 @@ async fn stats_follow_every_kind_of_change(store: Store) {
     );
 }
 
+async fn sessions_open_only_while_the_verified_hash_is_stored(store: Store) {
+    let sam = add(&store, "sam", Role::User).await;
+    let t = now();
+    let later = t + chrono::Duration::hours(1);
+    let (stale, live, orphan) = (TokenHash([4; 32]), TokenHash([5; 32]), TokenHash([6; 32]));
+    let opened = store
+        .create(&stale, sam.id, "an older hash", t, later)
+        .await;
+    assert!(!opened.unwrap());
+    assert_eq!(store.principal(&stale, t).await.unwrap(), None);
+    assert!(
+        store
+            .create(&live, sam.id, &sam.password_hash, t, later)
+            .await
+            .unwrap()
+    );
+    assert!(store.principal(&live, t).await.unwrap().is_some());
+    // A user deleted meanwhile is no foreign-key failure, just no session.
+    let ghost = UserId::new();
+    assert!(
+        !store
+            .create(&orphan, ghost, &sam.password_hash, t, later)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.principal(&orphan, t).await.unwrap(), None);
+}
+
+async fn hashes_are_replaced_only_while_the_verified_one_is_stored(store: Store) {
+    let sam = add(&store, "sam", Role::User).await;
+    let key = UserKey::Id(sam.id);
+    // Read once, so that a copy is kept in memory and must be dropped by the replacement.
+    store.find(&key).await.unwrap();
+    let t = now();
+    assert!(
+        !store
+            .replace_hash(sam.id, "not the stored one", "new", t)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.find(&key).await.unwrap().unwrap().password_hash,
+        sam.password_hash
+    );
+    assert!(
+        store
+            .replace_hash(sam.id, &sam.password_hash, "new", t)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.find(&key).await.unwrap().unwrap().password_hash,
+        "new"
+    );
+    assert!(
+        !store
+            .replace_hash(UserId::new(), "new", "newer", t)
+            .await
+            .unwrap()
+    );
+}
+
 async fn sessions_resolve_until_they_expire_or_are_revoked(store: Store) {
     let user = add(&store, "sam", Role::ViewOnly).await;
     let (live, short, other) = (TokenHash([1; 32]), TokenHash([2; 32]), TokenHash([3; 32]));
     let t = now();
     store
-        .create(&live, user.id, t, t + chrono::Duration::hours(1))
+        .create(
+            &live,
+            user.id,
+            &user.password_hash,
+            t,
+            t + chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     store
-        .create(&short, user.id, t, t + chrono::Duration::seconds(1))
+        .create(
+            &short,
+            user.id,
+            &user.password_hash,
+            t,
+            t + chrono::Duration::seconds(1),
+        )
         .await
         .unwrap();
     let principal = store.principal(&live, t).await.unwrap().unwrap();

@@ -1,9 +1,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
-use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, UserPatch, Username};
+use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, Username};
 
+use crate::guesses::{self, GuessKeys};
 use crate::token::random_hex;
 use crate::{AuthConfig, Ports, Token, hash_token};
 
@@ -60,30 +60,9 @@ impl AuthService {
         password: &str,
         client: Option<&str>,
     ) -> Result<LoginOutcome> {
-        let keys = throttle_keys(username, client);
+        let keys = GuessKeys::password(username, client);
+        guesses::count(&self.ports, self.config.throttle, &keys).await?;
         let now = self.ports.clock.now();
-        let limits = self.config.throttle;
-        // Every attempt is counted before its password is checked, so that guesses sent in
-        // parallel cannot all pass while the first ones are still hashing; a success is
-        // taken back afterwards.
-        let windows = self
-            .ports
-            .throttle
-            .record_attempts(&keys, now, limits.window)
-            .await?;
-        let retry_after = windows
-            .iter()
-            .filter(|window| window.failures > limits.max_failures)
-            .map(|window| {
-                let wait = (window.started_at + limits.window - now)
-                    .to_std()
-                    .unwrap_or_default();
-                wait.max(Duration::from_secs(1))
-            })
-            .max();
-        if let Some(retry_after) = retry_after {
-            return Err(Error::Throttled { retry_after });
-        }
         // A name no user can have is not looked up (a NUL byte would upset PostgreSQL).
         let user = match Username::parse(username) {
             Ok(_) => {
@@ -97,17 +76,24 @@ impl AuthService {
         let hash = user.as_ref().map_or(&self.decoy_hash, |u| &u.password_hash);
         let matches = self.ports.hasher.verify(password, hash).await?;
         let Some(mut user) = user.filter(|_| matches) else {
-            return Err(Error::Unauthenticated(BAD_CREDENTIALS.into()));
+            return Err(bad_credentials());
         };
-        self.ports.throttle.record_success(&keys).await?;
-        if self.ports.hasher.needs_rehash(&user.password_hash) {
-            // The password is known now and only now: replace an imported or weaker hash.
+        guesses::forgive(&self.ports, &keys).await?;
+        let mut verified_hash = user.password_hash.clone();
+        if self.ports.hasher.needs_rehash(&verified_hash) {
+            // The password is known now and only now: replace an imported or weaker hash,
+            // unless the password changed since it was verified.
             let password = PasswordPolicy { min_chars: 0 }.check(password)?;
-            let patch = UserPatch {
-                password_hash: Some(self.ports.hasher.hash(&password).await?),
-                ..UserPatch::default()
-            };
-            user = self.ports.users.update(user.id, patch, false, now).await?;
+            let new_hash = self.ports.hasher.hash(&password).await?;
+            let users = &self.ports.users;
+            if !users
+                .replace_hash(user.id, &verified_hash, &new_hash, now)
+                .await?
+            {
+                return Err(bad_credentials());
+            }
+            verified_hash.clone_from(&new_hash);
+            user.password_hash = new_hash;
         }
         let token = Token::generate()?;
         let expires_at = now + self.config.token_ttl;
@@ -122,10 +108,16 @@ impl AuthService {
         {
             self.ports.sessions.purge_expired(now).await?;
         }
-        self.ports
+        // The session opens only while the verified hash is still stored: a login racing a
+        // password change (or the user's deletion) must not outlive it.
+        let opened = self
+            .ports
             .sessions
-            .create(&token.hash(), user.id, now, expires_at)
+            .create(&token.hash(), user.id, &verified_hash, now, expires_at)
             .await?;
+        if !opened {
+            return Err(bad_credentials());
+        }
         Ok(LoginOutcome { token, user })
     }
 
@@ -152,13 +144,8 @@ impl AuthService {
     }
 }
 
-/// The throttling keys of a login: the username's first, then the client address's. The
-/// name is stored as a digest, so that any name, however long or odd, fits the key column.
-pub(crate) fn throttle_keys(username: &str, client: Option<&str>) -> Vec<String> {
-    let name = hash_token(&Username::key_of(username)).to_hex();
-    let mut keys = vec![format!("user:{name}")];
-    keys.extend(client.map(|addr| format!("addr:{addr}")));
-    keys
+fn bad_credentials() -> Error {
+    Error::Unauthenticated(BAD_CREDENTIALS.into())
 }
 
 #[cfg(test)]

@@ -31,6 +31,10 @@ fn window(failures: u32) -> FailureWindow {
     }
 }
 
+fn throttle_keys(name: &str, client: Option<&str>) -> Vec<String> {
+    GuessKeys::password(name, client).as_slice().to_vec()
+}
+
 fn user_key(name: &str) -> String {
     throttle_keys(name, None).remove(0)
 }
@@ -91,12 +95,12 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
     mocks
         .sessions
         .expect_create()
-        .withf(move |_, uid, created, expires| {
-            *uid == id && *created == t0() && *expires == t0() + ttl
+        .withf(move |_, uid, verified, created, expires| {
+            *uid == id && verified == "hash-of-alice" && *created == t0() && *expires == t0() + ttl
         })
-        .return_once(move |hash, _, _, _| {
+        .return_once(move |hash, _, _, _, _| {
             tx.send(hash.clone()).unwrap();
-            Ok(())
+            Ok(true)
         });
     let outcome = service(mocks)
         .await
@@ -130,7 +134,7 @@ async fn expired_sessions_are_purged_by_at_most_one_login_a_minute() {
     mocks
         .sessions
         .expect_create()
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(true));
     let purged = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = purged.clone();
     mocks.sessions.expect_purge_expired().returning(move |now| {
@@ -290,13 +294,12 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
         ..user("carol", Role::User)
     };
     let id = legacy.id;
-    let found = legacy.clone();
     let mut mocks = mocks();
     counted_once(&mut mocks);
     mocks
         .users
         .expect_find_current()
-        .return_once(move |_| Ok(Some(found)));
+        .return_once(move |_| Ok(Some(legacy)));
     mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
     mocks
         .throttle
@@ -314,25 +317,66 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
         .return_once(|_| Ok("$argon2id$fresh".into()));
     mocks
         .users
-        .expect_update()
-        .withf(move |uid, patch, revoke, _| {
-            *uid == id && patch.password_hash.as_deref() == Some("$argon2id$fresh") && !*revoke
+        .expect_replace_hash()
+        .withf(move |uid, verified, new, _| {
+            *uid == id && verified == "$2b$10$legacy" && new == "$argon2id$fresh"
         })
-        .return_once(move |_, _, _, _| {
-            Ok(User {
-                password_hash: "$argon2id$fresh".into(),
-                ..legacy
-            })
-        });
+        .return_once(|_, _, _, _| Ok(true));
     mocks.sessions.expect_purge_expired().return_once(|_| Ok(0));
     mocks
         .sessions
         .expect_create()
-        .return_once(|_, _, _, _| Ok(()));
+        .withf(|_, _, verified, _, _| verified == "$argon2id$fresh")
+        .return_once(|_, _, _, _, _| Ok(true));
     let outcome = service(mocks)
         .await
         .login("carol", "carol-pass", None)
         .await
         .unwrap();
     assert_eq!(outcome.user.password_hash, "$argon2id$fresh");
+}
+
+/// A login whose password was verified just before a change of it must not end with a
+/// session (or with the old password's hash written back).
+#[tokio::test]
+async fn a_password_changed_after_its_check_fails_the_login() {
+    for legacy in [false, true] {
+        let mut mocks = mocks();
+        counted_once(&mut mocks);
+        mocks
+            .users
+            .expect_find_current()
+            .return_once(|_| Ok(Some(user("dan", Role::User))));
+        mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
+        mocks
+            .throttle
+            .expect_record_success()
+            .return_once(|_| Ok(()));
+        mocks.hasher.expect_needs_rehash().return_const(legacy);
+        mocks.sessions.expect_purge_expired().returning(|_| Ok(0));
+        if legacy {
+            mocks
+                .hasher
+                .expect_hash()
+                .return_once(|_| Ok("$argon2id$fresh".into()));
+            // The stored hash is no longer the one verified: nothing is written.
+            mocks
+                .users
+                .expect_replace_hash()
+                .return_once(|_, _, _, _| Ok(false));
+            mocks.sessions.expect_create().never();
+        } else {
+            mocks
+                .sessions
+                .expect_create()
+                .withf(|_, _, verified, _, _| verified == "hash-of-dan")
+                .return_once(|_, _, _, _, _| Ok(false));
+        }
+        let err = service(mocks)
+            .await
+            .login("dan", "pw", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
+    }
 }

@@ -9,6 +9,7 @@
 mod auth;
 mod bootstrap;
 mod config;
+mod guesses;
 pub mod password;
 pub mod policy;
 mod roster;

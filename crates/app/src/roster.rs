@@ -45,8 +45,8 @@ impl Roster {
     /// Whatever hashing the decoy password for unknown-user logins fails with.
     pub async fn build(ports: Ports, config: AuthConfig) -> Result<Self> {
         Ok(Self {
-            users: UserService::new(ports.clone(), config.password_policy),
-            teams: TeamService::new(ports.clone()),
+            users: UserService::new(ports.clone(), config.password_policy, config.throttle),
+            teams: TeamService::new(ports.clone(), config.throttle),
             websites: WebsiteService::new(ports.clone()),
             auth: AuthService::new(ports.clone(), config).await?,
             ports,

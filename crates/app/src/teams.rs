@@ -4,14 +4,17 @@ use roster_domain::{
 };
 use uuid::Uuid;
 
-use crate::Ports;
+use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_editor, require_self_or_admin};
 use crate::token::random_hex;
-use crate::validate::text_field;
+use crate::validate::{text_field, web_url};
+use crate::{Ports, ThrottleConfig};
 
 const MAX_TEAM_NAME: usize = 100;
 const MAX_LOGO_URL: usize = 2048;
 const MAX_ACCESS_CODE: usize = 64;
+/// A code chosen by a client must resist guessing as well as throttling allows.
+const MIN_ACCESS_CODE: usize = 8;
 
 /// A change to a team; `None` leaves a field alone. A new access code shuts out everyone
 /// holding the old one.
@@ -30,19 +33,21 @@ pub struct TeamChanges {
 #[derive(Clone)]
 pub struct TeamService {
     ports: Ports,
+    throttle: ThrottleConfig,
 }
 
 impl TeamService {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub(crate) fn new(ports: Ports, throttle: ThrottleConfig) -> Self {
+        Self { ports, throttle }
     }
 
-    /// Creates a team whose owner is the caller.
+    /// Creates a team whose owner is the caller; returns it with the owner's membership as
+    /// stored, since a later read might already find them gone.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for view-only users, [`Error::Invalid`] for a bad name, and the
-    /// store's errors.
-    pub async fn create(&self, actor: &Principal, name: &str) -> Result<Team> {
+    /// [`Error::Forbidden`] for view-only users, [`Error::Invalid`] for a bad name,
+    /// [`Error::NotFound`] if the caller was deleted meanwhile, and the store's errors.
+    pub async fn create(&self, actor: &Principal, name: &str) -> Result<(Team, TeamMember)> {
         require_editor(actor)?;
         let now = self.ports.clock.now();
         let team = Team {
@@ -61,7 +66,8 @@ impl TeamService {
             created_at: now,
             updated_at: now,
         };
-        self.ports.teams.create(team, owner).await
+        let team = self.ports.teams.create(team, owner.clone()).await?;
+        Ok((team, owner))
     }
 
     /// A team with its members, to its members and admins.
@@ -98,11 +104,17 @@ impl TeamService {
         }
         if let Some(logo) = changes.logo_url {
             team.logo_url = logo
-                .map(|url| text_field("logoUrl", &url, MAX_LOGO_URL))
+                .map(|url| web_url("logoUrl", &url, MAX_LOGO_URL))
                 .transpose()?;
         }
         if let Some(code) = &changes.access_code {
-            team.access_code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
+            let code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
+            if code.chars().count() < MIN_ACCESS_CODE {
+                return Err(Error::Invalid(format!(
+                    "accessCode must be at least {MIN_ACCESS_CODE} characters"
+                )));
+            }
+            team.access_code = code;
         }
         team.updated_at = self.ports.clock.now();
         self.ports.teams.update(&team).await?;
@@ -128,18 +140,29 @@ impl TeamService {
     }
 
     /// Joins the team whose access code is `code`, as a member; returns the membership.
+    /// Wrong codes are throttled per caller and per `client` address, like logins.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for view-only users, [`Error::NotFound`] for an unknown code,
-    /// [`Error::Conflict`] for a member already, and the store's errors.
-    pub async fn join(&self, actor: &Principal, code: &str) -> Result<TeamMember> {
+    /// [`Error::Forbidden`] for view-only users, [`Error::Throttled`] after too many wrong
+    /// codes, [`Error::NotFound`] for an unknown code, [`Error::Conflict`] for a member
+    /// already, and the store's errors.
+    pub async fn join(
+        &self,
+        actor: &Principal,
+        code: &str,
+        client: Option<&str>,
+    ) -> Result<TeamMember> {
         require_editor(actor)?;
+        let code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
+        let keys = GuessKeys::access_code(actor.id, client);
+        guesses::count(&self.ports, self.throttle, &keys).await?;
         let team = self
             .ports
             .teams
-            .find_by_access_code(&text_field("accessCode", code, MAX_ACCESS_CODE)?)
+            .find_by_access_code(&code)
             .await?
             .ok_or_else(|| Error::NotFound("no team has this access code".into()))?;
+        guesses::forgive(&self.ports, &keys).await?;
         self.add(team.id, actor.id, TeamRole::Member).await
     }
 
@@ -272,9 +295,10 @@ impl TeamService {
     }
 }
 
-/// Only owners and admins make owners or change or remove one, and the last owner stays:
-/// otherwise a manager could promote themselves and delete the team. `target` is the member
-/// being changed (if any), `new_role` what they become (`None`: removed).
+/// Only owners and admins make owners or change or remove one: otherwise a manager could
+/// promote themselves and delete the team. `target` is the member being changed (if any),
+/// `new_role` what they become (`None`: removed). That the last owner stays is the store's
+/// to enforce, since only it sees concurrent changes.
 fn require_owner_for(
     actor: &Principal,
     details: &TeamDetails,
@@ -294,14 +318,6 @@ fn require_owner_for(
         return Err(Error::Forbidden(
             "only the team's owners may make or change an owner".into(),
         ));
-    }
-    let owners = details
-        .members
-        .iter()
-        .filter(|m| m.member.role == TeamRole::Owner)
-        .count();
-    if target_is_owner && new_role != Some(TeamRole::Owner) && owners <= 1 {
-        return Err(Error::Conflict("a team keeps at least one owner".into()));
     }
     Ok(())
 }

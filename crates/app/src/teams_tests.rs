@@ -9,7 +9,24 @@ use super::*;
 use crate::fixture::{Mocks, principal, t0, user};
 
 fn service(mocks: Mocks) -> TeamService {
-    TeamService::new(mocks.ports())
+    TeamService::new(mocks.ports(), ThrottleConfig::default())
+}
+
+/// Each guess at an access code is counted, here as the first for every key.
+fn guesses_counted(mocks: &mut Mocks, failures: u32) {
+    mocks
+        .throttle
+        .expect_record_attempts()
+        .withf(|keys, _, _| keys[0].starts_with("join:user:"))
+        .returning(move |keys, _, _| {
+            Ok(keys
+                .iter()
+                .map(|_| roster_domain::ports::FailureWindow {
+                    failures,
+                    started_at: t0(),
+                })
+                .collect())
+        });
 }
 
 fn team() -> Team {
@@ -85,8 +102,9 @@ async fn create_makes_the_caller_owner_and_refuses_view_only_and_blank_names() {
                 && owner.role == TeamRole::Owner
         })
         .return_once(|t, _| Ok(t));
-    let created = service(mocks).create(&actor, " Blue ").await.unwrap();
+    let (created, owner) = service(mocks).create(&actor, " Blue ").await.unwrap();
     assert_eq!(created.name, "Blue");
+    assert_eq!((owner.team_id, owner.user_id), (created.id, id));
     let err = service(Mocks::default())
         .create(&principal(Role::ViewOnly), "x")
         .await
@@ -151,6 +169,26 @@ async fn managers_update_members_may_not_and_empty_changes_are_refused() {
 }
 
 #[tokio::test]
+async fn short_access_codes_and_links_that_are_not_web_addresses_are_refused() {
+    let t = team();
+    let owner = principal(Role::User);
+    let svc = service(with_team(&t, owner.id, Some(TeamRole::Owner)));
+    for changes in [
+        TeamChanges {
+            access_code: Some("1234567".into()),
+            ..TeamChanges::default()
+        },
+        TeamChanges {
+            logo_url: Some(Some("javascript:alert(1)".into())),
+            ..TeamChanges::default()
+        },
+    ] {
+        let err = svc.update(&owner, t.id, changes).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+}
+
+#[tokio::test]
 async fn only_owners_and_admins_delete() {
     let t = team();
     let owner = principal(Role::User);
@@ -174,6 +212,7 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
     let t = team();
     let joiner = principal(Role::User);
     let mut mocks = Mocks::default();
+    guesses_counted(&mut mocks, 1);
     let found = t.clone();
     mocks
         .teams
@@ -182,22 +221,37 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
         .return_once(move |_| Ok(Some(found)));
     let id = joiner.id;
     mocks
+        .throttle
+        .expect_record_success()
+        .withf(move |keys| keys == [format!("join:user:{id}"), "join:addr:10.0.0.9".into()])
+        .times(1)
+        .return_once(|_| Ok(()));
+    mocks
         .teams
         .expect_add_member()
         .withf(move |m| m.user_id == id && m.role == TeamRole::Member)
         .return_once(|_| Ok(()));
-    let member = service(mocks).join(&joiner, " team_code ").await.unwrap();
+    let member = service(mocks)
+        .join(&joiner, " team_code ", Some("10.0.0.9"))
+        .await
+        .unwrap();
     assert_eq!((member.team_id, member.role), (t.id, TeamRole::Member));
 
     let mut mocks = Mocks::default();
+    guesses_counted(&mut mocks, 1);
     mocks
         .teams
         .expect_find_by_access_code()
         .returning(|_| Ok(None));
-    let err = service(mocks).join(&joiner, "nope").await.unwrap_err();
+    let err = service(mocks)
+        .join(&joiner, "nope", None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotFound(_)));
 
     let mut mocks = Mocks::default();
+    guesses_counted(&mut mocks, 1);
+    mocks.throttle.expect_record_success().returning(|_| Ok(()));
     let found = t.clone();
     mocks
         .teams
@@ -207,11 +261,26 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
         .teams
         .expect_add_member()
         .return_once(|_| Err(Error::Conflict("dup".into())));
-    let err = service(mocks).join(&joiner, "team_code").await.unwrap_err();
+    let err = service(mocks)
+        .join(&joiner, "team_code", None)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         Error::Conflict("that user is already a member of this team".into())
     );
+}
+
+#[tokio::test]
+async fn too_many_wrong_access_codes_are_refused_before_any_lookup() {
+    let mut mocks = Mocks::default();
+    guesses_counted(&mut mocks, ThrottleConfig::default().max_failures + 1);
+    mocks.teams.expect_find_by_access_code().never();
+    let err = service(mocks)
+        .join(&principal(Role::User), "team_guess", Some("10.0.0.9"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Throttled { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -376,12 +445,18 @@ async fn managers_cannot_make_or_touch_owners_and_the_last_owner_stays() {
         .teams
         .expect_find()
         .returning(move |_| Ok(Some(found.clone())));
+    // Only the store sees concurrent changes, so it is the one to refuse the last owner.
+    mocks
+        .teams
+        .expect_remove_member()
+        .return_once(|_, _| Err(Error::last_owner()));
+    mocks
+        .teams
+        .expect_set_member_role()
+        .return_once(|_, _, _, _| Err(Error::last_owner()));
     let svc = service(mocks);
     let err = svc.remove_member(&owner, t.id, owner_id).await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::Conflict("a team keeps at least one owner".into())
-    );
+    assert_eq!(err, Error::last_owner());
     let err = svc
         .set_member_role(&owner, t.id, owner_id, TeamRole::Member)
         .await

@@ -3,10 +3,11 @@ use roster_domain::{
     UserOrder, UserPatch, UserStats, Username,
 };
 
-use crate::Ports;
+use crate::guesses::{self, GuessKeys};
 use crate::password::is_bcrypt;
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
+use crate::{Ports, ThrottleConfig};
 
 /// A request to create a user, as it arrives: validated here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,11 +60,16 @@ pub struct UpdateUser {
 pub struct UserService {
     ports: Ports,
     policy: PasswordPolicy,
+    throttle: ThrottleConfig,
 }
 
 impl UserService {
-    pub(crate) fn new(ports: Ports, policy: PasswordPolicy) -> Self {
-        Self { ports, policy }
+    pub(crate) fn new(ports: Ports, policy: PasswordPolicy, throttle: ThrottleConfig) -> Self {
+        Self {
+            ports,
+            policy,
+            throttle,
+        }
     }
 
     /// Creates a user (admins only); the role defaults to `user`.
@@ -197,23 +203,29 @@ impl UserService {
     }
 
     /// Changes the caller's own password after checking the current one; this ends all of
-    /// the caller's sessions.
+    /// the caller's sessions. The check is throttled like a login, by the caller's name and
+    /// `client` address, and counts towards the same limits.
     ///
     /// # Errors
-    /// [`Error::Unauthenticated`] for a wrong current password, [`Error::Invalid`] for a new
-    /// one that breaks the policy, and the store's errors.
+    /// [`Error::Throttled`] after too many wrong passwords, [`Error::Unauthenticated`] for a
+    /// wrong current password, [`Error::Invalid`] for a new one that breaks the policy, and
+    /// the store's errors.
     pub async fn change_own_password(
         &self,
         actor: &Principal,
         current: &str,
         new: &str,
+        client: Option<&str>,
     ) -> Result<User> {
+        let keys = GuessKeys::password(actor.username.as_str(), client);
+        guesses::count(&self.ports, self.throttle, &keys).await?;
         let me = self.find(&UserKey::Id(actor.id)).await?;
         if !self.ports.hasher.verify(current, &me.password_hash).await? {
             return Err(Error::Unauthenticated(
                 "the current password is wrong".into(),
             ));
         }
+        guesses::forgive(&self.ports, &keys).await?;
         let change = UpdateUser {
             password: Some(new.to_owned()),
             ..UpdateUser::default()

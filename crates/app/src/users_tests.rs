@@ -5,7 +5,11 @@ use super::*;
 use crate::fixture::{Mocks, principal, principal_of, t0, user};
 
 fn service(mocks: Mocks) -> UserService {
-    UserService::new(mocks.ports(), PasswordPolicy::default())
+    UserService::new(
+        mocks.ports(),
+        PasswordPolicy::default(),
+        ThrottleConfig::default(),
+    )
 }
 
 fn by_name(name: &str) -> UserKey {
@@ -421,15 +425,57 @@ async fn changing_ones_own_password_checks_the_current_one() {
         .expect_update()
         .withf(|_, patch, revoke, _| patch.password_hash.as_deref() == Some("new-hash") && *revoke)
         .return_once(move |_, _, _, _| Ok(updated));
+    // Each check counts against the keys of a login by this name from this address, and
+    // the right password is taken back.
+    let keys = GuessKeys::password("me", Some("10.0.0.7"));
+    let expected = keys.as_slice().to_vec();
+    mocks
+        .throttle
+        .expect_record_attempts()
+        .withf(move |k, _, _| k == expected.as_slice())
+        .times(2)
+        .returning(|k, _, _| Ok(k.iter().map(|_| window(1)).collect()));
+    let expected = keys.as_slice().to_vec();
+    mocks
+        .throttle
+        .expect_record_success()
+        .withf(move |k| k == expected.as_slice())
+        .times(1)
+        .return_once(|_| Ok(()));
     let svc = service(mocks);
-    svc.change_own_password(&actor, "old-pass", "new-pass")
+    svc.change_own_password(&actor, "old-pass", "new-pass", Some("10.0.0.7"))
         .await
         .unwrap();
     let err = svc
-        .change_own_password(&actor, "guess", "new-pass")
+        .change_own_password(&actor, "guess", "new-pass", Some("10.0.0.7"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthenticated(_)));
+}
+
+fn window(failures: u32) -> roster_domain::ports::FailureWindow {
+    roster_domain::ports::FailureWindow {
+        failures,
+        started_at: t0(),
+    }
+}
+
+#[tokio::test]
+async fn past_the_limit_a_password_change_is_refused_without_hashing() {
+    let me = user("me", Role::User);
+    let actor = principal_of(&me);
+    let mut mocks = Mocks::default();
+    let limit = ThrottleConfig::default().max_failures;
+    mocks
+        .throttle
+        .expect_record_attempts()
+        .returning(move |k, _, _| Ok(k.iter().map(|_| window(limit + 1)).collect()));
+    mocks.hasher.expect_verify().never();
+    let err = service(mocks)
+        .change_own_password(&actor, "guess", "new-pass", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Throttled { .. }), "{err:?}");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use roster_domain::{
 use crate::Ports;
 use crate::policy::{require_editor, require_self_or_admin};
 use crate::teams::{require_team_manager, team_role};
-use crate::validate::text_field;
+use crate::validate::{host_name, text_field};
 
 const MAX_NAME: usize = 100;
 const MAX_DOMAIN: usize = 500;
@@ -71,7 +71,7 @@ impl WebsiteService {
         let website = Website {
             id: WebsiteId::new(),
             name: text_field("name", &input.name, MAX_NAME)?,
-            domain: text_field("domain", &input.domain, MAX_DOMAIN)?,
+            domain: host_name("domain", &input.domain, MAX_DOMAIN)?,
             share_id: input
                 .share_id
                 .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
@@ -124,7 +124,7 @@ impl WebsiteService {
             website.name = text_field("name", name, MAX_NAME)?;
         }
         if let Some(domain) = &changes.domain {
-            website.domain = text_field("domain", domain, MAX_DOMAIN)?;
+            website.domain = host_name("domain", domain, MAX_DOMAIN)?;
         }
         if let Some(share_id) = changes.share_id {
             website.share_id = share_id

@@ -36,4 +36,9 @@ impl Error {
     pub fn last_admin() -> Self {
         Self::Conflict("at least one admin must remain".into())
     }
+
+    /// The refusal for removing or demoting the only remaining owner of a team.
+    pub fn last_owner() -> Self {
+        Self::Conflict("a team keeps at least one owner".into())
+    }
 }

@@ -19,7 +19,8 @@ mod proptests;
 
 pub use error::{Error, Result};
 pub use page::{
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, TeamOrder, UserOrder, WebsiteOrder,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Page, PageRequest, TeamOrder, UserOrder,
+    WebsiteOrder,
 };
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
 pub use session::{Principal, TokenHash};

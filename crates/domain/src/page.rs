@@ -5,6 +5,9 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The highest page number: its offset stays far inside what every database accepts.
 pub const MAX_PAGE: u64 = 1_000_000_000;
+/// The longest search: as long as the longest searchable value (a website's domain), and far
+/// below what any database's pattern matching accepts.
+pub const MAX_SEARCH_CHARS: usize = 500;
 
 /// Which page of a list, sorted by what, filtered how. `O` names the sortable columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +25,8 @@ impl<O> PageRequest<O> {
     /// Checks and bounds the numbers: pages start at 1, sizes are cut to [`MAX_PAGE_SIZE`].
     ///
     /// # Errors
-    /// [`Error::Invalid`] for a page or size of 0.
+    /// [`Error::Invalid`] for a page or size of 0, a page past [`MAX_PAGE`], or a search
+    /// longer than [`MAX_SEARCH_CHARS`] or holding control characters.
     pub fn new(
         page: Option<u64>,
         page_size: Option<u64>,
@@ -41,20 +45,22 @@ impl<O> PageRequest<O> {
         let search = search
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
-        if search
-            .as_deref()
-            .is_some_and(|s| s.chars().any(char::is_control))
-        {
-            return Err(Error::Invalid(
-                "search must not contain control characters".into(),
-            ));
+        if let Some(search) = &search {
+            if search.chars().count() > MAX_SEARCH_CHARS {
+                return Err(Error::Invalid(format!(
+                    "search must be at most {MAX_SEARCH_CHARS} characters"
+                )));
+            }
+            if search.chars().any(char::is_control) {
+                return Err(Error::Invalid(
+                    "search must not contain control characters".into(),
+                ));
+            }
         }
         Ok(Self {
             page,
             page_size: page_size.min(MAX_PAGE_SIZE),
-            search: search
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            search,
             order_by,
             descending,
         })
@@ -113,5 +119,9 @@ mod tests {
         assert!(PageRequest::new(Some(MAX_PAGE), Some(100), None, TeamOrder::Name, false).is_ok());
         let nul = Some("a\u{0}".to_owned());
         assert!(PageRequest::new(None, None, nul, TeamOrder::Name, false).is_err());
+        let longest = Some("é".repeat(MAX_SEARCH_CHARS));
+        assert!(PageRequest::new(None, None, longest, TeamOrder::Name, false).is_ok());
+        let longer = Some("x".repeat(MAX_SEARCH_CHARS + 1));
+        assert!(PageRequest::new(None, None, longer, TeamOrder::Name, false).is_err());
     }
 }

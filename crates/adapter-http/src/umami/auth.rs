@@ -114,13 +114,20 @@ impl AuthApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         JsonBody(body): JsonBody<PasswordBody>,
     ) -> UmamiResult<Json<LoginUser>> {
         let actor = caller(&state, &auth).await?;
+        let client = client_ip(remote);
         let user = state
             .roster
             .users()
-            .change_own_password(&actor, &body.current_password, &body.new_password)
+            .change_own_password(
+                &actor,
+                &body.current_password,
+                &body.new_password,
+                client.as_deref(),
+            )
             .await?;
         Ok(Json(LoginUser::new(user, Vec::new())))
     }

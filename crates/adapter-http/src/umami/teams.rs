@@ -1,4 +1,4 @@
-use poem::web::Data;
+use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use roster_app::TeamChanges;
@@ -12,7 +12,7 @@ use super::types::{
 };
 use super::{ListQuery, Tag, UmamiResult, caller, teams_page};
 use crate::AppState;
-use crate::auth::BearerToken;
+use crate::auth::{BearerToken, client_ip};
 use crate::body::JsonBody;
 use crate::reply::Json;
 
@@ -37,12 +37,10 @@ impl TeamsApi {
         JsonBody(body): JsonBody<CreateTeamBody>,
     ) -> UmamiResult<Json<Vec<CreatedTeamPart>>> {
         let actor = caller(&state, &auth).await?;
-        let teams = state.roster.teams();
-        let team = teams.create(&actor, &body.name).await?;
-        let owner = teams.member(&actor, team.id, actor.id).await?;
+        let (team, owner) = state.roster.teams().create(&actor, &body.name).await?;
         Ok(Json(vec![
             CreatedTeamPart::Team(team.into()),
-            CreatedTeamPart::Member(TeamUserView::bare(owner.member)),
+            CreatedTeamPart::Member(TeamUserView::bare(owner)),
         ]))
     }
 
@@ -65,10 +63,16 @@ impl TeamsApi {
         &self,
         auth: BearerToken,
         state: Data<&AppState>,
+        remote: &RemoteAddr,
         JsonBody(body): JsonBody<JoinTeamBody>,
     ) -> UmamiResult<Json<TeamUserView>> {
         let actor = caller(&state, &auth).await?;
-        let member = state.roster.teams().join(&actor, &body.access_code).await?;
+        let client = client_ip(remote);
+        let member = state
+            .roster
+            .teams()
+            .join(&actor, &body.access_code, client.as_deref())
+            .await?;
         Ok(Json(TeamUserView::bare(member)))
     }
 

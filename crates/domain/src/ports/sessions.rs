@@ -8,18 +8,21 @@ use crate::{Principal, Result, TokenHash, UserId};
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Records a new session for `user` that ends at `expires_at`.
+    /// Records a new session for `user` that ends at `expires_at`, but only if the user's
+    /// stored password hash is still `verified_hash`, checked in the statement that inserts
+    /// it: a login that verified a password which changed meanwhile opens nothing. Returns
+    /// whether the session was opened (`false`: the password changed or the user is gone).
     ///
     /// # Errors
-    /// [`crate::Error::NotFound`] if the user no longer exists;
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn create(
         &self,
         token: &TokenHash,
         user: UserId,
+        verified_hash: &str,
         created_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     /// The user behind an unexpired session, resolved in one round trip.
     ///

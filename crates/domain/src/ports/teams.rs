@@ -56,11 +56,13 @@ pub trait TeamRepository: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn add_member(&self, member: TeamMember) -> Result<()>;
 
-    /// Changes a member's role and returns the membership.
+    /// Changes a member's role and returns the membership. Changes to one team's members are
+    /// serialised, so that concurrent ones cannot together remove its last owner.
     ///
     /// # Errors
-    /// [`crate::Error::NotFound`] if `user` is not a member; [`crate::Error::Unavailable`]
-    /// if the store cannot be reached.
+    /// [`crate::Error::NotFound`] if `user` is not a member; [`crate::Error::Conflict`] if
+    /// the team would be left without an owner; [`crate::Error::Unavailable`] if the store
+    /// cannot be reached.
     async fn set_member_role(
         &self,
         team: TeamId,
@@ -69,11 +71,12 @@ pub trait TeamRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<TeamMember>;
 
-    /// Removes a member.
+    /// Removes a member, serialised like [`Self::set_member_role`].
     ///
     /// # Errors
-    /// [`crate::Error::NotFound`] if `user` is not a member; [`crate::Error::Unavailable`]
-    /// if the store cannot be reached.
+    /// [`crate::Error::NotFound`] if `user` is not a member; [`crate::Error::Conflict`] if
+    /// they are the team's last owner; [`crate::Error::Unavailable`] if the store cannot be
+    /// reached.
     async fn remove_member(&self, team: TeamId, user: UserId) -> Result<()>;
 
     /// One page of a team's members; `search` matches usernames.

@@ -56,7 +56,23 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<User>;
 
-    /// Deletes a user with their grants and sessions in one transaction.
+    /// Replaces a user's password hash with `new_hash` if it is still `verified_hash`, the
+    /// one a login just verified; returns whether it did. A password changed meanwhile is
+    /// never overwritten by the login's upgrade of the old one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn replace_hash(
+        &self,
+        id: UserId,
+        verified_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    /// Deletes a user with their grants, sessions and memberships in one transaction, with
+    /// the teams they were the only owner of (whose websites are soft-deleted), as Umami
+    /// deletes a user's teams; a team with another owner stays.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] if the user is gone; [`crate::Error::Conflict`] if they are

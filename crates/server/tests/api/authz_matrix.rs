@@ -8,8 +8,8 @@ use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use roster_app::hash_token;
 use roster_db::Backend;
-use roster_domain::UserId;
-use roster_domain::ports::SessionStore;
+use roster_domain::ports::{SessionStore, UserRepository};
+use roster_domain::{UserId, UserKey};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, parts, spawn_app};
@@ -395,15 +395,18 @@ async fn world() -> World {
     let store = roster_db::Store::connect(&app.db_url).await.unwrap();
     let past = Utc::now() - Duration::hours(2);
     let uma_id = UserId(user_ids["uma"].parse().unwrap());
-    store
+    let uma_row = store.find_current(&UserKey::Id(uma_id)).await.unwrap();
+    let opened = store
         .create(
             &hash_token("expired-token"),
             uma_id,
+            &uma_row.unwrap().password_hash,
             past,
             past + Duration::hours(1),
         )
         .await
         .unwrap();
+    assert!(opened);
 
     ids.extend([
         ("{other}", user_ids["otto"].clone()),

@@ -1,0 +1,73 @@
+//! Throttling of every check of a secret a caller supplies: a login's password, the current
+//! password of a password change, a team's access code.
+
+use std::time::Duration;
+
+use roster_domain::{Error, Result, Username};
+
+use crate::{Ports, ThrottleConfig, hash_token};
+
+/// The keys one guess is counted against: the guesser's first (its window ends when a guess
+/// is right), then the client address's.
+pub(crate) struct GuessKeys(Vec<String>);
+
+impl GuessKeys {
+    /// A password of the user called `username`: the keys logins use, so that guesses through
+    /// any endpoint add up. The name is stored as a digest, so that any name, however long or
+    /// odd, fits the key column.
+    pub(crate) fn password(username: &str, client: Option<&str>) -> Self {
+        let name = hash_token(&Username::key_of(username)).to_hex();
+        Self::of(format!("user:{name}"), client, "addr")
+    }
+
+    /// A team's access code, guessed by the user `user`: counted apart from passwords, so
+    /// that mistyped codes cannot lock anyone out of logging in.
+    pub(crate) fn access_code(user: impl std::fmt::Display, client: Option<&str>) -> Self {
+        Self::of(format!("join:user:{user}"), client, "join:addr")
+    }
+
+    fn of(own: String, client: Option<&str>, addr_kind: &str) -> Self {
+        let mut keys = vec![own];
+        keys.extend(client.map(|addr| format!("{addr_kind}:{addr}")));
+        Self(keys)
+    }
+
+    pub(crate) fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Counts a guess before it is checked, so that guesses sent in parallel cannot all pass
+/// while the first ones are still being checked; refuses it when any key is past the limit.
+///
+/// # Errors
+/// [`Error::Throttled`] past the limit, and the store's errors.
+pub(crate) async fn count(ports: &Ports, limits: ThrottleConfig, keys: &GuessKeys) -> Result<()> {
+    let now = ports.clock.now();
+    let windows = ports
+        .throttle
+        .record_attempts(keys.as_slice(), now, limits.window)
+        .await?;
+    let retry_after = windows
+        .iter()
+        .filter(|window| window.failures > limits.max_failures)
+        .map(|window| {
+            let wait = (window.started_at + limits.window - now)
+                .to_std()
+                .unwrap_or_default();
+            wait.max(Duration::from_secs(1))
+        })
+        .max();
+    match retry_after {
+        Some(retry_after) => Err(Error::Throttled { retry_after }),
+        None => Ok(()),
+    }
+}
+
+/// The guess counted against `keys` was right: it is taken back.
+///
+/// # Errors
+/// The store's errors.
+pub(crate) async fn forgive(ports: &Ports, keys: &GuessKeys) -> Result<()> {
+    ports.throttle.record_success(keys.as_slice()).await
+}
