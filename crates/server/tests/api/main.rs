@@ -14,6 +14,7 @@ mod mcphub_users;
 mod ops;
 mod outage;
 mod races;
+mod session_races;
 mod umami_auth;
 mod umami_teams;
 mod umami_users;
