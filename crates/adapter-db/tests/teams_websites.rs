@@ -235,6 +235,19 @@ async fn teams_of_a_user_are_paged_searched_and_sorted(store: Store) {
         .await
         .unwrap();
     assert_eq!(percent.items[0].team.name, "delta%");
+    // So is a backslash, which MySQL and PostgreSQL would otherwise take as an escape.
+    let third = user(&store, "third").await;
+    for name in ["echo\\x", "echox", "echo!x"] {
+        team(&store, name, third).await;
+    }
+    for (search, found) in [("\\x", "echo\\x"), ("o\\", "echo\\x"), ("!", "echo!x")] {
+        let page = store
+            .teams_of(third, &teams_page(Some(search), TeamOrder::Name, false))
+            .await
+            .unwrap();
+        let names: Vec<_> = page.items.iter().map(|d| d.team.name.as_str()).collect();
+        assert_eq!(names, [found], "search {search:?}");
+    }
 }
 
 async fn deleting_a_team_removes_members_and_soft_deletes_its_websites(store: Store) {

@@ -18,8 +18,8 @@ pub enum Error {
     /// The change collides with existing state: a taken name, or the last admin.
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed logins; try again after the given time.
-    #[error("too many failed logins, try again in {} seconds", retry_after.as_secs().max(1))]
+    /// Too many failed logins or other guesses at a secret; try again after the given time.
+    #[error("too many failed attempts, try again in {} seconds", retry_after.as_secs().max(1))]
     Throttled { retry_after: Duration },
     /// A dependency (the database) cannot be reached; the request may be retried.
     #[error("service unavailable: {0}")]

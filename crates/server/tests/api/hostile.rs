@@ -74,4 +74,41 @@ async fn hostile_input_is_refused_as_bad_input(app: TestApp) {
         .umami(Method::GET, "/websites?query=%00", Some(&admin), None)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // A search past its documented maximum is refused before any database sees it.
+    let (_, me) = app.umami(Method::GET, "/me", Some(&admin), None).await;
+    let id = me["user"]["id"].as_str().expect("my id").to_owned();
+    let (_, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&admin),
+            Some(json!({ "name": "T" })),
+        )
+        .await;
+    let team = team[0]["id"].as_str().expect("team id").to_owned();
+    let (long, huge) = ("x".repeat(501), "x".repeat(50_001));
+    for list in [
+        "/admin/users".to_owned(),
+        "/me/teams".to_owned(),
+        "/me/websites".to_owned(),
+        "/teams".to_owned(),
+        "/websites".to_owned(),
+        format!("/users/{id}/teams"),
+        format!("/users/{id}/websites"),
+        format!("/teams/{team}/users"),
+        format!("/teams/{team}/websites"),
+    ] {
+        for param in ["search", "query"] {
+            let path = format!("{list}?{param}={long}");
+            let (status, body) = app.umami(Method::GET, &path, Some(&admin), None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{list}: {body}");
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("at most 500"), "{list}: {body}");
+            // Longer than any request line the server reads: refused before parsing.
+            let path = format!("{list}?{param}={huge}");
+            let (status, body) = app.umami(Method::GET, &path, Some(&admin), None).await;
+            assert!(status.is_client_error(), "{list}: {status} {body}");
+        }
+    }
 }

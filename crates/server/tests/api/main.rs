@@ -6,6 +6,7 @@ mod authz_matrix;
 mod cli;
 mod cluster;
 mod fuzz;
+mod guesses;
 mod helpers;
 mod hostile;
 mod mcphub_auth;

@@ -89,6 +89,6 @@ async fn repeated_failures_are_throttled_with_retry_after() {
         body["message"]
             .as_str()
             .unwrap()
-            .contains("too many failed logins")
+            .contains("too many failed attempts")
     );
 }
