@@ -5,7 +5,8 @@ use sea_orm::sqlx;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// Maps a database error to the domain's: a taken unique key is a conflict, a missing
-/// referenced row is "not found", a lost connection is "unavailable" (so callers answer 503 and retry), anything else internal.
+/// referenced row is "not found", a lost connection is "unavailable" (so callers answer 503
+/// and retry), anything else internal.
 pub(crate) fn db_err(err: DbErr) -> Error {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {

@@ -210,7 +210,7 @@ impl Store {
         lock_admin_guard(&txn).await?;
         // Row-locked before anything is read, so that a team or website being created for
         // the user either commits first and is seen below, or waits and finds them gone.
-        let locked = user::Entity::find_by_id(id.0)
+        user::Entity::find_by_id(id.0)
             .select_only()
             .column(user::Column::Id)
             .lock_exclusive()
@@ -218,9 +218,6 @@ impl Store {
             .all(&txn)
             .await
             .map_err(db_err)?;
-        if locked.is_empty() {
-            return Err(Error::NotFound(format!("user not found: id {id}")));
-        }
         let (target, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;

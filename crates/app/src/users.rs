@@ -233,7 +233,8 @@ impl UserService {
         self.update(actor, &UserKey::Id(actor.id), change).await
     }
 
-    /// Deletes a user with their grants and sessions (admins only, never oneself).
+    /// Deletes a user with their grants, sessions and memberships, and the teams they were
+    /// the only owner of (admins only, never oneself).
     ///
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for oneself,
