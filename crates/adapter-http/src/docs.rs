@@ -8,6 +8,11 @@ use crate::{Mounts, mcphub, umami};
 
 /// The OpenAPI document of every mounted dialect, paths prefixed by their mounts.
 pub fn openapi_json(mounts: &Mounts) -> String {
+    serde_json::to_string_pretty(&document(mounts)).expect("a JSON value serialises")
+}
+
+/// [`openapi_json`] as a value.
+pub(crate) fn document(mounts: &Mounts) -> Value {
     let mut specs = Vec::new();
     if let Some(prefix) = &mounts.mcphub {
         specs.push(mcphub::service(prefix).spec());
@@ -15,12 +20,11 @@ pub fn openapi_json(mounts: &Mounts) -> String {
     if let Some(prefix) = &mounts.umami {
         specs.push(umami::service(prefix).spec());
     }
-    let merged = merge(
+    merge(
         specs
             .iter()
             .map(|s| serde_json::from_str(s).expect("poem-openapi emits JSON")),
-    );
-    serde_json::to_string_pretty(&merged).expect("a JSON value serialises")
+    )
 }
 
 /// Unions the paths, components and tags of several documents into the first.

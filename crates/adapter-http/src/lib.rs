@@ -6,19 +6,23 @@
 //! before a handler runs (bad JSON, a missing token, an unknown route), leaves in the
 //! dialect's error body.
 
+mod allow;
 mod auth;
 mod body;
 mod docs;
 mod error;
+mod labels;
 mod limit;
 mod mcphub;
 mod metrics;
 mod observe;
 mod ops;
+mod outer;
 mod reply;
 mod state;
 mod umami;
 
 pub use docs::openapi_json;
 pub use metrics::{Metrics, PoolUsage};
-pub use state::{AppState, Mounts, PoolProbe, ReadyCheck, routes};
+pub use outer::{HEAD_LIMIT, HEADER_COUNT_LIMIT};
+pub use state::{AppState, Mounts, PoolProbe, ReadyCheck, metrics_routes, routes};

@@ -1,12 +1,14 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poem::{Endpoint, EndpointExt, Route};
 use roster_app::Roster;
 
 use crate::metrics::{Metrics, PoolUsage};
 use crate::observe::observe;
+use crate::outer::{Outer, guard};
 use crate::{docs, mcphub, ops, umami};
 
 /// Whether the service's dependencies answer; `/readyz` reports it.
@@ -15,13 +17,17 @@ pub type ReadyCheck = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>>
 /// The database pool's connections now; `/metrics` reports them.
 pub type PoolProbe = Arc<dyn Fn() -> PoolUsage + Send + Sync>;
 
-/// What every handler shares.
+/// What every handler shares. No `Debug`: it holds the metrics token.
 #[derive(Clone)]
 pub struct AppState {
     pub roster: Roster,
     pub ready: ReadyCheck,
     pub pool: PoolProbe,
     pub metrics: Arc<Metrics>,
+    /// The bearer token `/metrics` demands, if any.
+    pub metrics_token: Option<Arc<str>>,
+    /// How long a request body may take to arrive; past it the answer is 408.
+    pub body_timeout: Duration,
 }
 
 impl AppState {
@@ -31,15 +37,19 @@ impl AppState {
             ready,
             pool,
             metrics: Arc::new(Metrics::new()),
+            metrics_token: None,
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
 
-/// Where each dialect is mounted; `None` leaves a dialect out.
+/// Where each dialect is mounted; `None` leaves a dialect out. `metrics: false` leaves
+/// `/metrics` to another listener ([`metrics_routes`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mounts {
     pub mcphub: Option<String>,
     pub umami: Option<String>,
+    pub metrics: bool,
 }
 
 impl Default for Mounts {
@@ -47,6 +57,7 @@ impl Default for Mounts {
         Self {
             mcphub: Some("/api".into()),
             umami: Some("/umami/api".into()),
+            metrics: true,
         }
     }
 }
@@ -54,7 +65,7 @@ impl Default for Mounts {
 /// Every route of the service.
 pub fn routes(state: AppState, mounts: &Mounts) -> impl Endpoint + 'static {
     let mut route = Route::new()
-        .nest("/", ops::routes())
+        .nest("/", ops::routes(mounts.metrics))
         .at("/openapi.json", docs::spec_endpoint(mounts))
         .at("/docs", docs::swagger_endpoint(mounts));
     if let Some(prefix) = &mounts.mcphub {
@@ -63,8 +74,24 @@ pub fn routes(state: AppState, mounts: &Mounts) -> impl Endpoint + 'static {
     if let Some(prefix) = &mounts.umami {
         route = route.nest(prefix, umami::routes(prefix));
     }
+    observed(route, state, mounts)
+}
+
+/// `/metrics` alone, for a listener of its own.
+pub fn metrics_routes(state: AppState) -> impl Endpoint + 'static {
+    let mounts = Mounts {
+        mcphub: None,
+        umami: None,
+        metrics: true,
+    };
+    observed(Route::new().nest("/", ops::metrics_route()), state, &mounts)
+}
+
+fn observed(route: Route, state: AppState, mounts: &Mounts) -> impl Endpoint + use<> {
+    let outer = Arc::new(Outer::new(mounts));
     let metrics = state.metrics.clone();
     route
+        .around(move |ep, req| guard(ep, outer.clone(), req))
         .data(state)
         .around(move |ep, req| observe(ep, metrics.clone(), req))
 }

@@ -287,6 +287,7 @@ impl Config {
         Mounts {
             mcphub: mount(&self.mcphub_prefix),
             umami: mount(&self.umami_prefix),
+            metrics: true,
         }
     }
 }

@@ -51,7 +51,12 @@ pub(crate) fn service(prefix: &str) -> OpenApiService<McpHubApi, ()> {
 pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
     service(prefix)
         .around(limit_body)
-        .catch_all_error(|err| async move { render::<Message>(err) })
+        .catch_all_error(|err| async move { render_error(err) })
+}
+
+/// `err` in this dialect's error body.
+pub(crate) fn render_error(err: poem::Error) -> poem::Response {
+    render::<Message>(err)
 }
 
 async fn admin(state: &AppState, auth: &McpAuth) -> McpResult<Principal> {

@@ -64,7 +64,12 @@ pub(crate) fn service(prefix: &str) -> OpenApiService<Apis, ()> {
 pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
     service(prefix)
         .around(limit_body)
-        .catch_all_error(|err| async move { render::<ErrorEnvelope>(err) })
+        .catch_all_error(|err| async move { render_error(err) })
+}
+
+/// `err` in this dialect's error body.
+pub(crate) fn render_error(err: poem::Error) -> poem::Response {
+    render::<ErrorEnvelope>(err)
 }
 
 async fn caller(state: &AppState, auth: &BearerToken) -> UmamiResult<Principal> {

@@ -23,8 +23,9 @@ pub(crate) struct ErrorEnvelope {
 #[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiErrorDetail")]
 pub(crate) struct ErrorDetail {
-    /// `bad-request`, `unauthorized`, `forbidden`, `not-found`, `conflict`,
-    /// `too-many-requests`, `service-unavailable` or `internal-error`.
+    /// `bad-request`, `unauthorized`, `forbidden`, `not-found`, `method-not-allowed`,
+    /// `request-timeout`, `conflict`, `uri-too-long`, `too-many-requests`,
+    /// `headers-too-large`, `service-unavailable` or `internal-error`.
     pub code: String,
     pub message: String,
     pub status: u16,
@@ -37,6 +38,10 @@ impl ErrorBody for ErrorEnvelope {
             StatusCode::FORBIDDEN => "forbidden",
             StatusCode::NOT_FOUND => "not-found",
             StatusCode::CONFLICT => "conflict",
+            StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+            StatusCode::REQUEST_TIMEOUT => "request-timeout",
+            StatusCode::URI_TOO_LONG => "uri-too-long",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers-too-large",
             StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
             StatusCode::SERVICE_UNAVAILABLE => "service-unavailable",
             s if s.is_server_error() => "internal-error",

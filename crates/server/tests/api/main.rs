@@ -20,3 +20,4 @@ mod umami_auth;
 mod umami_teams;
 mod umami_users;
 mod umami_websites;
+mod unusual_requests;
