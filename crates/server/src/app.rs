@@ -3,16 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use anyhow::Context;
-use poem::Server;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use roster_app::password::{Argon2Hasher, WorkerPool};
 use roster_app::{Ports, Roster};
 use roster_db::Store;
 use roster_domain::ports::SystemClock;
 use roster_http::{AppState, PoolProbe, PoolUsage, ReadyCheck};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::Config;
+use crate::serve::{Limits, connection_cap, serve};
 
 /// Opens and migrates the database, wires the use-cases over it, and bootstraps the first
 /// admin: everything but HTTP, shared by the server and the admin subcommands.
@@ -63,9 +66,15 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
     Ok((store, roster))
 }
 
-/// A migrated store, wired use-cases and a bound listener: ready to serve.
+/// Connections at most on the metrics listener: scrapers are few, and its descriptors come
+/// out of the same open-file limit as the main listener's.
+const METRICS_CONNECTIONS: u32 = 16;
+
+/// A migrated store, wired use-cases and bound listeners: ready to serve.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
+    /// `/metrics` on an address of its own, when so configured.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     config: Config,
     store: Store,
@@ -73,10 +82,10 @@ pub struct Application {
 
 impl Application {
     /// Connects and migrates the database, bootstraps the first admin, and binds the
-    /// listen address (port 0 picks a free port).
+    /// listen addresses (port 0 picks a free port).
     ///
     /// # Errors
-    /// When the database cannot be opened or migrated, the settings are invalid, or the
+    /// When the database cannot be opened or migrated, the settings are invalid, or an
     /// address cannot be bound.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (store, roster) = wire(&config).await?;
@@ -90,13 +99,18 @@ impl Application {
             let (open, idle) = pool_store.pool_usage();
             PoolUsage { open, idle }
         });
-        let acceptor = TcpListener::bind(config.listen)
-            .into_acceptor()
-            .await
-            .with_context(|| format!("binding {}", config.listen))?;
+        let listener = bind(config.listen).await?;
+        let metrics_listener = match config.metrics_listen {
+            Some(address) => Some(bind(address).await?),
+            None => None,
+        };
+        let mut state = AppState::new(roster, ready, pool);
+        state.metrics_token = config.metrics_token.as_deref().map(Arc::from);
+        state.body_timeout = Duration::from_secs(config.body_timeout_secs);
         Ok(Self {
-            acceptor,
-            state: AppState::new(roster, ready, pool),
+            listener,
+            metrics_listener,
+            state,
             config,
             store,
         })
@@ -104,27 +118,62 @@ impl Application {
 
     /// The bound port (useful when the configuration asked for port 0).
     pub fn port(&self) -> u16 {
-        self.acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
-            .unwrap_or_default()
+        port_of(&self.listener)
+    }
+
+    /// The port `/metrics` is served on, when it has a listener of its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().map(port_of)
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish (up to 30 s).
     ///
     /// # Errors
-    /// When the listener fails.
+    /// When closing the database fails.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let routes = roster_http::routes(self.state, &self.config.mounts());
+        let limits = Limits {
+            max_connections: connection_cap(self.config.limits().max_connections),
+            ..self.config.limits()
+        };
+        let (stop, stopped) = watch::channel(false);
         tracing::info!(
-            port = self.acceptor.local_addr().first().map(|a| a.to_string()),
+            port = self.port(),
+            metrics_port = self.metrics_port(),
             "listening"
         );
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes, shutdown, Some(Duration::from_secs(30)))
-            .await?;
+        let metrics = self.metrics_listener.map(|listener| {
+            let routes = roster_http::metrics_routes(self.state.clone());
+            let limits = Limits {
+                max_connections: limits.max_connections.min(METRICS_CONNECTIONS),
+                ..limits
+            };
+            tokio::spawn(serve(listener, routes, limits, stopped.clone()))
+        });
+        let routes = roster_http::routes(self.state, &self.config.mounts());
+        let serving = serve(self.listener, routes, limits, stopped);
+        let signalled = async {
+            shutdown.await;
+            let _ = stop.send(true);
+            std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            () = serving => {}
+            () = signalled => {}
+        }
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         self.store.close().await?;
         Ok(())
     }
+}
+
+async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {address}"))
+}
+
+fn port_of(listener: &TcpListener) -> u16 {
+    listener.local_addr().map(|a| a.port()).unwrap_or_default()
 }

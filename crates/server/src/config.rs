@@ -13,6 +13,8 @@ use roster_app::{AuthConfig, ThrottleConfig};
 use roster_domain::PasswordPolicy;
 use roster_http::Mounts;
 
+use crate::serve::Limits;
+
 /// Roster: a user directory that speaks the MCPHub and Umami users APIs.
 #[derive(Parser, Clone)]
 #[command(version, about, args_override_self = true)]
@@ -136,6 +138,41 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Seconds a client may take to send a request's head, from connecting or from the
+    /// request's first byte; then the connection is closed.
+    #[arg(long, env = "ROSTER_HEADER_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may take to arrive; then the answer is 408.
+    #[arg(long, env = "ROSTER_BODY_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub body_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may stay idle between requests.
+    #[arg(long, env = "ROSTER_IDLE_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub idle_timeout_secs: u64,
+
+    /// Open connections at most (lowered to fit the open-file limit). At the limit a new
+    /// connection takes the place of the one that has waited longest for a request.
+    #[arg(long, env = "ROSTER_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub max_connections: u32,
+
+    /// A bearer token `/metrics` demands; without it `/metrics` is open to all.
+    #[arg(
+        long,
+        env = "ROSTER_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` on this address only, instead of on `--listen`.
+    #[arg(long, env = "ROSTER_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Subcommand, Clone, Debug, PartialEq, Eq)]
@@ -287,7 +324,17 @@ impl Config {
         Mounts {
             mcphub: mount(&self.mcphub_prefix),
             umami: mount(&self.umami_prefix),
-            metrics: true,
+            metrics: self.metrics_listen.is_none(),
+        }
+    }
+
+    /// The connection limits, before [`crate::serve::connection_cap`] fits them to the
+    /// open-file limit.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections,
         }
     }
 }
@@ -356,6 +403,16 @@ mod tests {
         assert_eq!(config.auth(), AuthConfig::default());
         assert_eq!(config.mounts(), Mounts::default());
         assert_eq!(config.command, None);
+        assert_eq!(
+            config.limits(),
+            Limits {
+                header_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(60),
+                max_connections: 1024,
+            }
+        );
+        assert_eq!(config.body_timeout_secs, 30);
+        assert_eq!((config.metrics_token, config.metrics_listen), (None, None));
     }
 
     #[test]
@@ -403,5 +460,22 @@ mod tests {
         assert_eq!(off.mounts().mcphub, None);
         let odd = Config::parse_from(["roster", "--mcphub-prefix", "mcp/v1/"]);
         assert_eq!(odd.mounts().mcphub.as_deref(), Some("/mcp/v1"));
+    }
+
+    #[test]
+    fn a_metrics_listener_takes_metrics_off_the_main_one_and_timeouts_must_be_positive() {
+        let apart = Config::parse_from(["roster", "--metrics-listen", "127.0.0.1:9100"]);
+        assert!(!apart.mounts().metrics);
+        for flag in [
+            "--header-timeout-secs",
+            "--body-timeout-secs",
+            "--idle-timeout-secs",
+        ] {
+            assert!(
+                Config::try_parse_from(["roster", flag, "0"]).is_err(),
+                "{flag}"
+            );
+        }
+        assert!(Config::try_parse_from(["roster", "--max-connections", "0"]).is_err());
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod import;
 pub mod seed;
+pub mod serve;
 pub mod telemetry;
 
 pub use app::{Application, wire, wire_without_admin};

@@ -116,6 +116,18 @@ async fn oversized_request_heads_are_answered_in_the_dialects_body() {
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         "headers",
     );
+    let mut many = app.client.get(app.url("/umami/api/me"));
+    for i in 0..150 {
+        many = many.header(format!("x-h{i}"), "v");
+    }
+    let (status, body) = crate::helpers::parts(many.send().await.unwrap()).await;
+    let error = (status, body);
+    assert_umami_error(
+        &error,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers-too-large",
+        "headers",
+    );
 }
 
 #[tokio::test]
