@@ -294,7 +294,9 @@ async fn locked_membership(
     to_member(row)
 }
 
-/// Takes the row locks of `teams`, in one statement and so in key order.
+/// Takes the row locks of `teams` in one statement. On SQLite it takes the database's write
+/// lock. Two such statements over overlapping teams can deadlock on PostgreSQL, which does
+/// not promise an order; the database then aborts one and [`retrying`] runs it again.
 async fn lock_teams(txn: &impl ConnectionTrait, teams: &[Uuid]) -> Result<()> {
     team::Entity::update_many()
         .col_expr(team::Column::UpdatedAt, Expr::col(team::Column::UpdatedAt))
@@ -327,34 +329,43 @@ async fn ensure_an_owner(txn: &impl ConnectionTrait, team: TeamId) -> Result<()>
     Ok(())
 }
 
-/// Takes a user being deleted out of every team, and deletes the teams that are left
-/// without an owner, as Umami deletes the teams of a user it deletes. The caller holds the
-/// user's row lock, so no membership of theirs can be added meanwhile.
+/// Takes a user being deleted out of every team, and deletes the teams they owned that are
+/// left without an owner, as Umami deletes the teams of a user it deletes. The caller holds
+/// the user's row lock, so no membership of theirs can be added meanwhile.
 pub(crate) async fn leave_all(
     txn: &impl ConnectionTrait,
     user: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let teams: Vec<Uuid> = team_user::Entity::find()
+    let memberships: Vec<(Uuid, String)> = team_user::Entity::find()
         .select_only()
         .column(team_user::Column::TeamId)
+        .column(team_user::Column::Role)
         .filter(team_user::Column::UserId.eq(user))
         .into_tuple()
         .all(txn)
         .await
         .map_err(db_err)?;
-    if teams.is_empty() {
+    if memberships.is_empty() {
         return Ok(());
     }
+    let teams: Vec<Uuid> = memberships.iter().map(|(team, _)| *team).collect();
     lock_teams(txn, &teams).await?;
     team_user::Entity::delete_many()
         .filter(team_user::Column::UserId.eq(user))
         .exec(txn)
         .await
         .map_err(db_err)?;
-    let owned = owned(txn, &teams).await?;
-    for team in teams.into_iter().filter(|t| !owned.contains(t)) {
-        delete_team(txn, team, now).await?;
+    // Only the teams this user owned: one that had no owner before is not theirs to delete.
+    let was_owner: Vec<Uuid> = memberships
+        .into_iter()
+        .filter(|(_, role)| role == TeamRole::Owner.as_str())
+        .map(|(team, _)| team)
+        .collect();
+    let still_owned = owned(txn, &was_owner).await?;
+    for team in was_owner.into_iter().filter(|t| !still_owned.contains(t)) {
+        // A team deleted since the memberships were read is gone already, which is the aim.
+        delete_locked_team(txn, team, now).await?;
     }
     Ok(())
 }
@@ -364,6 +375,17 @@ pub(crate) async fn leave_all(
 /// here, or waits and finds the team gone.
 async fn delete_team(txn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<()> {
     lock_teams(txn, &[id]).await?;
+    let deleted = delete_locked_team(txn, id, now).await?;
+    found(deleted, "team")
+}
+
+/// [`delete_team`] for a team whose row lock the transaction holds; answers how many teams
+/// it deleted.
+async fn delete_locked_team(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     website::Entity::update_many()
         .col_expr(website::Column::DeletedAt, Expr::value(now))
         // A deleted website's share id may be used again.
@@ -385,7 +407,7 @@ async fn delete_team(txn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -
         .exec(txn)
         .await
         .map_err(db_err)?;
-    found(done.rows_affected, "team")
+    Ok(done.rows_affected)
 }
 
 fn found(rows: u64, what: &str) -> Result<()> {

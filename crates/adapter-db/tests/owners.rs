@@ -18,7 +18,9 @@ roster_db::on_every_backend!(
     a_teams_last_owner_can_be_neither_demoted_nor_removed,
     concurrent_demotions_and_departures_leave_every_team_an_owner,
     deleting_a_user_deletes_the_teams_they_alone_owned,
+    deleting_a_member_keeps_a_team_that_had_no_owner,
     a_deletion_racing_a_co_owner_stepping_down_leaves_no_ownerless_team,
+    a_deletion_racing_the_deletion_of_its_team_succeeds,
     writes_for_a_user_who_is_gone_are_not_found,
 );
 
@@ -197,6 +199,26 @@ async fn deleting_a_user_deletes_the_teams_they_alone_owned(store: Store) {
     }
 }
 
+/// A team can lack an owner in data imported from elsewhere; only an owner's deletion takes
+/// a team with it.
+async fn deleting_a_member_keeps_a_team_that_had_no_owner(store: Store) {
+    let (ann, cat) = (user(&store, "ann").await, user(&store, "cat").await);
+    let team = new_team("Imported");
+    let id = team.id;
+    TeamRepository::create(&store, team, member(id, cat, TeamRole::Member))
+        .await
+        .unwrap();
+    store
+        .add_member(member(id, ann, TeamRole::Member))
+        .await
+        .unwrap();
+
+    UserRepository::delete(&store, ann).await.unwrap();
+    assert!(TeamRepository::find(&store, id).await.unwrap().is_some());
+    assert_eq!(store.membership(id, ann).await.unwrap(), None);
+    assert!(store.membership(id, cat).await.unwrap().is_some());
+}
+
 async fn a_deletion_racing_a_co_owner_stepping_down_leaves_no_ownerless_team(store: Store) {
     let store = Arc::new(store);
     for round in 0..10 {
@@ -227,6 +249,29 @@ async fn a_deletion_racing_a_co_owner_stepping_down_leaves_no_ownerless_team(sto
             assert!(stepped.is_err(), "{details:?}");
             assert_eq!(owners(&store, t).await, 1);
         }
+    }
+}
+
+async fn a_deletion_racing_the_deletion_of_its_team_succeeds(store: Store) {
+    let store = Arc::new(store);
+    for round in 0..10 {
+        let ann = user(&store, &format!("ann{round}")).await;
+        let t = team(&store, "Ann's", &[ann]).await;
+        let deletion = {
+            let store = store.clone();
+            tokio::spawn(async move { UserRepository::delete(&*store, ann).await })
+        };
+        let team_deletion = {
+            let store = store.clone();
+            tokio::spawn(async move { TeamRepository::delete(&*store, t, now()).await })
+        };
+        deletion.await.unwrap().unwrap();
+        let team_deleted = team_deletion.await.unwrap();
+        assert!(
+            matches!(team_deleted, Ok(()) | Err(Error::NotFound(_))),
+            "{team_deleted:?}"
+        );
+        assert_eq!(TeamRepository::find(&*store, t).await.unwrap(), None);
     }
 }
 
