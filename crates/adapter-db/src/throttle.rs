@@ -112,6 +112,27 @@ impl LoginThrottle for Store {
         }
         Ok(())
     }
+
+    async fn take_back(&self, keys: &[String]) -> Result<()> {
+        let take_back = |keys: &[String]| {
+            login_failure::Entity::update_many()
+                .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+                .filter(Column::Key.is_in(keys.iter().map(String::as_str)))
+                .filter(Column::Failures.gt(0))
+        };
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            take_back(keys).exec(&self.db).await.map_err(db_err)?;
+            return Ok(());
+        }
+        // A statement a key, as in `record_success`.
+        for key in keys {
+            take_back(std::slice::from_ref(key))
+                .exec(&self.db)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
 }
 
 /// What an attempt does to an existing row: one more failure in a window younger than

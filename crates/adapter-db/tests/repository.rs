@@ -557,6 +557,18 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
     store.record_success(&alone).await.unwrap();
     assert_eq!(failures(store.clone(), name).await, 0);
     assert_eq!(failures(store.clone(), addr).await, 1, "untouched");
+
+    // Taking an attempt back ends no window: the name keeps its other failures.
+    store.record_attempts(&both, at(63), window).await.unwrap();
+    store.record_attempts(&both, at(64), window).await.unwrap();
+    store.take_back(&both).await.unwrap();
+    assert_eq!(failures(store.clone(), name).await, 1);
+    assert_eq!(failures(store.clone(), addr).await, 2);
+    for _ in 0..3 {
+        store.take_back(&both).await.unwrap();
+    }
+    assert_eq!(failures(store.clone(), name).await, 0, "never below zero");
+    assert_eq!(failures(store.clone(), addr).await, 0);
 }
 
 async fn concurrent_demotions_never_leave_zero_admins(store: Store) {

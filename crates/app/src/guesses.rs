@@ -7,9 +7,13 @@ use roster_domain::{Error, Result, Username};
 
 use crate::{Ports, ThrottleConfig, hash_token};
 
-/// The keys one guess is counted against: the guesser's first (its window ends when a guess
-/// is right), then the client address's.
-pub(crate) struct GuessKeys(Vec<String>);
+/// The keys one guess is counted against: the guesser's first, then the client address's.
+pub(crate) struct GuessKeys {
+    keys: Vec<String>,
+    /// Whether a right guess ends the guesser's window. Not for access codes: anyone can
+    /// make a code of their own to be right with, and wipe out their wrong guesses.
+    right_ends_window: bool,
+}
 
 impl GuessKeys {
     /// A password of the user called `username`: the keys logins use, so that guesses through
@@ -17,23 +21,27 @@ impl GuessKeys {
     /// odd, fits the key column.
     pub(crate) fn password(username: &str, client: Option<&str>) -> Self {
         let name = hash_token(&Username::key_of(username)).to_hex();
-        Self::of(format!("user:{name}"), client, "addr")
+        Self::of(format!("user:{name}"), client, "addr", true)
     }
 
     /// A team's access code, guessed by the user `user`: counted apart from passwords, so
     /// that mistyped codes cannot lock anyone out of logging in.
     pub(crate) fn access_code(user: impl std::fmt::Display, client: Option<&str>) -> Self {
-        Self::of(format!("join:user:{user}"), client, "join:addr")
+        Self::of(format!("join:user:{user}"), client, "join:addr", false)
     }
 
-    fn of(own: String, client: Option<&str>, addr_kind: &str) -> Self {
+    fn of(own: String, client: Option<&str>, addr_kind: &str, right_ends_window: bool) -> Self {
         let mut keys = vec![own];
         keys.extend(client.map(|addr| format!("{addr_kind}:{addr}")));
-        Self(keys)
+        Self {
+            keys,
+            right_ends_window,
+        }
     }
 
+    #[cfg(test)]
     pub(crate) fn as_slice(&self) -> &[String] {
-        &self.0
+        &self.keys
     }
 }
 
@@ -46,7 +54,7 @@ pub(crate) async fn count(ports: &Ports, limits: ThrottleConfig, keys: &GuessKey
     let now = ports.clock.now();
     let windows = ports
         .throttle
-        .record_attempts(keys.as_slice(), now, limits.window)
+        .record_attempts(&keys.keys, now, limits.window)
         .await?;
     let retry_after = windows
         .iter()
@@ -64,10 +72,15 @@ pub(crate) async fn count(ports: &Ports, limits: ThrottleConfig, keys: &GuessKey
     }
 }
 
-/// The guess counted against `keys` was right: it is taken back.
+/// The guess counted against `keys` was right: it is taken back, and for a password the
+/// guesser's earlier failures are forgotten.
 ///
 /// # Errors
 /// The store's errors.
 pub(crate) async fn forgive(ports: &Ports, keys: &GuessKeys) -> Result<()> {
-    ports.throttle.record_success(keys.as_slice()).await
+    if keys.right_ends_window {
+        ports.throttle.record_success(&keys.keys).await
+    } else {
+        ports.throttle.take_back(&keys.keys).await
+    }
 }

@@ -222,7 +222,7 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
     let id = joiner.id;
     mocks
         .throttle
-        .expect_record_success()
+        .expect_take_back()
         .withf(move |keys| keys == [format!("join:user:{id}"), "join:addr:10.0.0.9".into()])
         .times(1)
         .return_once(|_| Ok(()));
@@ -251,7 +251,7 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
 
     let mut mocks = Mocks::default();
     guesses_counted(&mut mocks, 1);
-    mocks.throttle.expect_record_success().returning(|_| Ok(()));
+    mocks.throttle.expect_take_back().returning(|_| Ok(()));
     let found = t.clone();
     mocks
         .teams

@@ -36,4 +36,11 @@ pub trait LoginThrottle: Send + Sync {
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn record_success(&self, keys: &[String]) -> Result<()>;
+
+    /// The attempt counted against `keys` was right, but ends no window: takes it back
+    /// from every key (never below zero), so that only wrong attempts add up.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn take_back(&self, keys: &[String]) -> Result<()>;
 }

@@ -74,6 +74,44 @@ async fn wrong_access_codes_are_throttled() {
 }
 
 #[tokio::test]
+async fn a_right_access_code_does_not_wipe_out_wrong_ones() {
+    let app = strict_app().await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.umami_user(&admin, "joiner", "user").await;
+    let (status, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&token),
+            Some(json!({ "name": "Own" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{team}");
+    let own = team[0]["accessCode"].as_str().unwrap().to_owned();
+    // Each attempt from an address of its own, so that only the joiner's count can stop them.
+    let join = |code: &str, host: u8| {
+        let client = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, host]))
+            .build()
+            .unwrap();
+        client
+            .post(app.url("/umami/api/teams/join"))
+            .bearer_auth(&token)
+            .json(&json!({ "accessCode": code }))
+    };
+    for i in 0..3 {
+        let (status, body) = app.send(join(&format!("team_guess{i}"), 10 + i)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        if i < 2 {
+            // The joiner's own code is right, and must not buy them more guesses.
+            let (status, body) = app.send(join(&own, 20 + i)).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        }
+    }
+    assert_throttled(join("team_guess3", 30)).await;
+}
+
+#[tokio::test]
 async fn client_chosen_codes_logos_and_domains_are_checked() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
