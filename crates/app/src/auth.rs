@@ -83,17 +83,26 @@ impl AuthService {
         if self.ports.hasher.needs_rehash(&verified_hash) {
             // The password is known now and only now: replace an imported or weaker hash,
             // unless the password changed since it was verified.
-            let password = PasswordPolicy { min_chars: 0 }.check(password)?;
-            let new_hash = self.ports.hasher.hash(&password).await?;
+            let checked = PasswordPolicy { min_chars: 0 }.check(password)?;
+            let new_hash = self.ports.hasher.hash(&checked).await?;
             let users = &self.ports.users;
-            if !users
+            if users
                 .replace_hash(user.id, &verified_hash, &new_hash, now)
                 .await?
             {
-                return Err(bad_credentials());
+                user.password_hash = new_hash;
+            } else {
+                // Another login of this password may have replaced the hash first; a
+                // changed password would not verify against what is stored now.
+                user = users
+                    .find_current(&UserKey::Id(user.id))
+                    .await?
+                    .ok_or_else(bad_credentials)?;
+                if !self.ports.hasher.verify(password, &user.password_hash).await? {
+                    return Err(bad_credentials());
+                }
             }
-            verified_hash.clone_from(&new_hash);
-            user.password_hash = new_hash;
+            verified_hash.clone_from(&user.password_hash);
         }
         let token = Token::generate()?;
         let expires_at = now + self.config.token_ttl;

@@ -341,13 +341,22 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
 #[tokio::test]
 async fn a_password_changed_after_its_check_fails_the_login() {
     for legacy in [false, true] {
+        let dan = user("dan", Role::User);
         let mut mocks = mocks();
         counted_once(&mut mocks);
         mocks
             .users
             .expect_find_current()
-            .return_once(|_| Ok(Some(user("dan", Role::User))));
-        mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
+            .with(eq(UserKey::Name("dan".into())))
+            .return_once({
+                let dan = dan.clone();
+                move |_| Ok(Some(dan))
+            });
+        mocks
+            .hasher
+            .expect_verify()
+            .with(eq("pw"), eq("hash-of-dan"))
+            .return_once(|_, _| Ok(true));
         mocks
             .throttle
             .expect_record_success()
@@ -355,15 +364,12 @@ async fn a_password_changed_after_its_check_fails_the_login() {
         mocks.hasher.expect_needs_rehash().return_const(legacy);
         mocks.sessions.expect_purge_expired().returning(|_| Ok(0));
         if legacy {
+            upgrade_lost_to(&mut mocks, &dan, "$argon2id$changed");
             mocks
                 .hasher
-                .expect_hash()
-                .return_once(|_| Ok("$argon2id$fresh".into()));
-            // The stored hash is no longer the one verified: nothing is written.
-            mocks
-                .users
-                .expect_replace_hash()
-                .return_once(|_, _, _, _| Ok(false));
+                .expect_verify()
+                .with(eq("pw"), eq("$argon2id$changed"))
+                .return_once(|_, _| Ok(false));
             mocks.sessions.expect_create().never();
         } else {
             mocks
@@ -379,4 +385,71 @@ async fn a_password_changed_after_its_check_fails_the_login() {
             .unwrap_err();
         assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
     }
+}
+
+/// The stored hash is no longer the one verified when the upgrade is written; it is read
+/// again as `now`.
+fn upgrade_lost_to(mocks: &mut Mocks, dan: &User, now: &'static str) {
+    mocks
+        .hasher
+        .expect_hash()
+        .return_once(|_| Ok("$argon2id$fresh".into()));
+    mocks
+        .users
+        .expect_replace_hash()
+        .return_once(|_, _, _, _| Ok(false));
+    let stored = User {
+        password_hash: now.into(),
+        ..dan.clone()
+    };
+    mocks
+        .users
+        .expect_find_current()
+        .with(eq(UserKey::Id(dan.id)))
+        .return_once(move |_| Ok(Some(stored)));
+}
+
+/// Two logins of one password on a legacy hash: the one whose upgrade lost to the other's
+/// still logs in, on the hash the other wrote.
+#[tokio::test]
+async fn a_login_whose_upgrade_lost_to_another_logins_still_succeeds() {
+    let dan = user("dan", Role::User);
+    let mut mocks = mocks();
+    counted_once(&mut mocks);
+    mocks
+        .users
+        .expect_find_current()
+        .with(eq(UserKey::Name("dan".into())))
+        .return_once({
+            let dan = dan.clone();
+            move |_| Ok(Some(dan))
+        });
+    mocks
+        .hasher
+        .expect_verify()
+        .with(eq("pw"), eq("hash-of-dan"))
+        .return_once(|_, _| Ok(true));
+    mocks
+        .throttle
+        .expect_record_success()
+        .return_once(|_| Ok(()));
+    mocks
+        .hasher
+        .expect_needs_rehash()
+        .with(eq("hash-of-dan"))
+        .return_const(true);
+    mocks.sessions.expect_purge_expired().returning(|_| Ok(0));
+    upgrade_lost_to(&mut mocks, &dan, "$argon2id$by-the-other");
+    mocks
+        .hasher
+        .expect_verify()
+        .with(eq("pw"), eq("$argon2id$by-the-other"))
+        .return_once(|_, _| Ok(true));
+    mocks
+        .sessions
+        .expect_create()
+        .withf(|_, _, verified, _, _| verified == "$argon2id$by-the-other")
+        .return_once(|_, _, _, _, _| Ok(true));
+    let outcome = service(mocks).await.login("dan", "pw", None).await.unwrap();
+    assert_eq!(outcome.user.password_hash, "$argon2id$by-the-other");
 }

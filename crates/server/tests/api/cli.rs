@@ -140,6 +140,18 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
     );
     let (status, _) = app.login("alice", "alice-pass").await;
     assert_eq!(status, reqwest::StatusCode::OK, "the new hash verifies");
+    // Logins that all find the old hash race to replace it; the ones that lose still log in.
+    let mut logins = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let login = app
+            .client
+            .post(app.url("/api/auth/login"))
+            .json(&serde_json::json!({ "username": "bob", "password": "bob-pass" }));
+        logins.spawn(async move { login.send().await.unwrap().status() });
+    }
+    while let Some(status) = logins.join_next().await {
+        assert_eq!(status.unwrap(), reqwest::StatusCode::OK);
+    }
     std::fs::remove_file(settings).unwrap();
 }
 
