@@ -98,7 +98,12 @@ impl AuthService {
                     .find_current(&UserKey::Id(user.id))
                     .await?
                     .ok_or_else(bad_credentials)?;
-                if !self.ports.hasher.verify(password, &user.password_hash).await? {
+                if !self
+                    .ports
+                    .hasher
+                    .verify(password, &user.password_hash)
+                    .await?
+                {
                     return Err(bad_credentials());
                 }
             }
