@@ -20,6 +20,7 @@ impl Allow {
         let document = crate::docs::document(mounts);
         let mut resources: Vec<(Vec<String>, Vec<String>)> = OPS_PATHS
             .iter()
+            .filter(|path| mounts.metrics || **path != "/metrics")
             .map(|path| (segments(path), vec!["GET".to_owned()]))
             .collect();
         if let Some(Value::Object(paths)) = document.get("paths") {
@@ -96,6 +97,16 @@ mod tests {
         assert_eq!(allow.for_path("/api/users/alice"), "GET, HEAD, PUT, DELETE");
         assert_eq!(allow.for_path("/umami/api/teams/join"), "POST");
         assert_eq!(allow.for_path("/healthz"), "GET, HEAD");
+        assert_eq!(allow.for_path("/metrics"), "GET, HEAD");
+        let apart = Allow::new(&Mounts {
+            metrics: false,
+            ..Mounts::default()
+        });
+        assert_eq!(
+            apart.for_path("/metrics"),
+            apart.for_path("/nowhere/at/all"),
+            "served on a listener of its own, /metrics is no resource here"
+        );
         assert_eq!(
             allow.for_path("/nowhere/at/all"),
             "GET, HEAD, POST, PUT, DELETE"

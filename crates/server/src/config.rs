@@ -142,17 +142,17 @@ pub struct Config {
     /// Seconds a client may take to send a request's head, from connecting or from the
     /// request's first byte; then the connection is closed.
     #[arg(long, env = "ROSTER_HEADER_TIMEOUT_SECS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS), global = true)]
     pub header_timeout_secs: u64,
 
     /// Seconds a request body may take to arrive; then the answer is 408.
     #[arg(long, env = "ROSTER_BODY_TIMEOUT_SECS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS), global = true)]
     pub body_timeout_secs: u64,
 
     /// Seconds a kept-alive connection may stay idle between requests.
     #[arg(long, env = "ROSTER_IDLE_TIMEOUT_SECS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS), global = true)]
     pub idle_timeout_secs: u64,
 
     /// Open connections at most (lowered to fit the open-file limit). At the limit a new
@@ -161,11 +161,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub max_connections: u32,
 
-    /// A bearer token `/metrics` demands; without it `/metrics` is open to all.
+    /// A bearer token `/metrics` demands (16 characters at least); without it `/metrics` is
+    /// open to all.
     #[arg(
         long,
         env = "ROSTER_METRICS_TOKEN",
         hide_env_values = true,
+        value_parser = metrics_token,
         global = true
     )]
     pub metrics_token: Option<String>,
@@ -353,6 +355,18 @@ fn config_file(args: &[OsString]) -> Option<PathBuf> {
     std::env::var_os("ROSTER_CONFIG").map(PathBuf::from)
 }
 
+/// The longest timeout accepted: a day. Longer ones would overflow the clock's arithmetic.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// A metrics token long enough not to be guessed; an empty one would leave `/metrics`
+/// open while seeming to close it.
+fn metrics_token(token: &str) -> Result<String, String> {
+    if token.chars().count() < 16 {
+        return Err("the metrics token needs 16 characters at least".into());
+    }
+    Ok(token.to_owned())
+}
+
 /// The settings of a TOML file as (argument id, value) pairs.
 fn file_settings(path: &Path, command: &clap::Command) -> anyhow::Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path)
@@ -463,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn a_metrics_listener_takes_metrics_off_the_main_one_and_timeouts_must_be_positive() {
+    fn a_metrics_listener_takes_metrics_off_the_main_one_and_limits_are_bounded() {
         let apart = Config::parse_from(["roster", "--metrics-listen", "127.0.0.1:9100"]);
         assert!(!apart.mounts().metrics);
         for flag in [
@@ -471,11 +485,20 @@ mod tests {
             "--body-timeout-secs",
             "--idle-timeout-secs",
         ] {
-            assert!(
-                Config::try_parse_from(["roster", flag, "0"]).is_err(),
-                "{flag}"
-            );
+            for refused in ["0", "86401", "18446744073709551615"] {
+                assert!(
+                    Config::try_parse_from(["roster", flag, refused]).is_err(),
+                    "{flag} {refused}"
+                );
+            }
+            assert!(Config::try_parse_from(["roster", flag, "86400"]).is_ok());
         }
         assert!(Config::try_parse_from(["roster", "--max-connections", "0"]).is_err());
+        for short in ["", "short"] {
+            assert!(Config::try_parse_from(["roster", "--metrics-token", short]).is_err());
+        }
+        let token = "0123456789abcdef";
+        let config = Config::parse_from(["roster", "--metrics-token", token]);
+        assert_eq!(config.metrics_token.as_deref(), Some(token));
     }
 }

@@ -5,9 +5,10 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use http_body_util::combinators::BoxBody;
+use hyper::body::{Body, Incoming};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint};
@@ -15,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use super::Limits;
-use super::phase::{Tracker, Watched};
+use super::phase::{Arrival, Tracker, Watched};
 use super::slots::Slot;
 
 pub(super) struct Connection<E> {
@@ -44,37 +45,38 @@ impl<E: Endpoint + 'static> Connection<E> {
         let service = {
             let tracker = tracker.clone();
             hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let busy = tracker.request();
+                let body_pending = !req.body().is_end_stream();
+                let busy = tracker.request(body_pending);
+                let mut req = poem::Request::from((
+                    req,
+                    LocalAddr(Addr::SocketAddr(local)),
+                    RemoteAddr(Addr::SocketAddr(remote)),
+                    Scheme::HTTP,
+                ));
+                if body_pending {
+                    let body = Arrival::new(req.take_body().into(), tracker.clone());
+                    req.set_body(BoxBody::new(body));
+                }
                 let endpoint = endpoint.clone();
                 async move {
-                    let req = poem::Request::from((
-                        req,
-                        LocalAddr(Addr::SocketAddr(local)),
-                        RemoteAddr(Addr::SocketAddr(remote)),
-                        Scheme::HTTP,
-                    ));
                     let response = endpoint.get_response(req).await;
                     drop(busy);
                     Ok::<hyper::Response<_>, Infallible>(response.into())
                 }
             })
         };
-        let mut builder = auto::Builder::new(TokioExecutor::new());
+        let mut builder = http1::Builder::new();
         builder
-            .http1()
             // The phases below time heads out; hyper's own timer would also cut idle ones.
             .header_read_timeout(None)
             .max_buf_size(roster_http::HEAD_LIMIT)
             // Room above the routes' limit, so that most excess is answered in JSON.
             .max_headers(2 * roster_http::HEADER_COUNT_LIMIT);
-        builder.http2().max_header_list_size(
-            u32::try_from(roster_http::HEAD_LIMIT).expect("the head limit fits in u32"),
-        );
         let io = TokioIo::new(Watched {
             io: stream,
             tracker: tracker.clone(),
         });
-        let conn = builder.serve_connection_with_upgrades(io, service);
+        let conn = builder.serve_connection(io, service);
         tokio::pin!(conn);
         let mut stopping = *stop.borrow();
         if stopping {
@@ -99,7 +101,7 @@ impl<E: Endpoint + 'static> Connection<E> {
                     }
                 }
                 () = tracker.changed() => {
-                    if tracker.is_evicted() {
+                    if tracker.must_close() {
                         break;
                     }
                 }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::Endpoint;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use connection::Connection;
 use phase::Tracker;
@@ -35,8 +36,8 @@ const GRACE: Duration = Duration::from_secs(30);
 /// limit, when that limit caps the connections.
 const RESERVED_FILES: u64 = 128;
 
-/// Serves `endpoint` on `listener` until `stop` turns true, then stops accepting and lets
-/// open connections finish (up to [`GRACE`]).
+/// Serves `endpoint` on `listener` until `stop` turns true, then stops accepting, lets
+/// open connections finish for up to [`GRACE`], and closes those still open.
 pub(crate) async fn serve<E: Endpoint + 'static>(
     listener: TcpListener,
     endpoint: E,
@@ -46,7 +47,9 @@ pub(crate) async fn serve<E: Endpoint + 'static>(
     let endpoint = Arc::new(endpoint);
     let slots = Slots::new(limits.max_connections);
     let local = listener.local_addr().ok();
+    let mut connections = JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             _ = stop.wait_for(|stop| *stop) => break,
             accepted = listener.accept() => accepted,
@@ -65,6 +68,10 @@ pub(crate) async fn serve<E: Endpoint + 'static>(
             _ = stop.wait_for(|stop| *stop) => break,
             slot = slots.take(tracker.clone()) => slot,
         };
+        let Some(slot) = slot else {
+            refuse(&stream);
+            continue;
+        };
         let connection = Connection {
             local: local.unwrap_or(remote),
             stream,
@@ -75,7 +82,7 @@ pub(crate) async fn serve<E: Endpoint + 'static>(
             limits,
             stop: stop.clone(),
         };
-        tokio::spawn(connection.serve());
+        connections.spawn(connection.serve());
     }
     drop(listener);
     if tokio::time::timeout(GRACE, slots.all_closed())
@@ -84,6 +91,19 @@ pub(crate) async fn serve<E: Endpoint + 'static>(
     {
         tracing::warn!("connections still open after the grace period; closing them");
     }
+    connections.shutdown().await;
+}
+
+/// Every connection is busy serving: the new one is told so and closed, rather than left
+/// waiting in the accept queue with those behind it. Not in a dialect's body, since no
+/// request has been read to tell which.
+fn refuse(stream: &TcpStream) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\n\
+        content-type: text/plain\r\ncontent-length: 20\r\nconnection: close\r\n\r\n\
+        too many connections";
+    // A socket buffer just accepted has room for this; if not, closing says enough.
+    let _ = stream.try_write(BUSY);
+    tracing::warn!("every connection is busy serving; refused one");
 }
 
 /// `configured`, lowered to what the open-file limit leaves room for: past that limit

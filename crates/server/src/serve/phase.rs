@@ -3,11 +3,14 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -16,13 +19,16 @@ use tokio::time::Instant;
 enum Phase {
     /// A request head is due: from the accept, or from the first byte after an idle spell.
     Head { since: Instant },
-    /// Requests are being served; the body timeout is the handlers' to keep.
-    Busy { requests: usize },
+    /// A request's head is in and its body is due; the body timeout is the handlers' to keep.
+    Body { since: Instant },
+    /// A request is being served.
+    Busy,
     /// Keep-alive between requests, nothing received yet.
     Idle { since: Instant },
 }
 
-/// One connection's phase, shared by its reader, its requests and its watchdog.
+/// One connection's phase, shared by its reader, its request and its watchdog. A connection
+/// serves one request at a time (HTTP/1.1).
 #[derive(Debug)]
 pub(super) struct Tracker {
     phase: Mutex<Phase>,
@@ -58,15 +64,16 @@ impl Tracker {
         match *self.phase.lock().expect("phase lock") {
             Phase::Head { since } => Some(since + header),
             Phase::Idle { since } => Some(since + idle),
-            Phase::Busy { .. } => None,
+            Phase::Body { .. } | Phase::Busy => None,
         }
     }
 
-    /// How long it has waited for a request, if it is waiting: the evictable ones.
+    /// How long it has waited for the client, if it is waiting: the evictable ones. Until
+    /// its body is in, no handler has acted on a request, so closing it loses nothing.
     pub(super) fn waiting_since(&self) -> Option<Instant> {
         match *self.phase.lock().expect("phase lock") {
-            Phase::Head { since } | Phase::Idle { since } => Some(since),
-            Phase::Busy { .. } => None,
+            Phase::Head { since } | Phase::Body { since } | Phase::Idle { since } => Some(since),
+            Phase::Busy => None,
         }
     }
 
@@ -80,19 +87,43 @@ impl Tracker {
         self.changed.notify_one();
     }
 
+    /// Whether the connection should close now: it was evicted while it waited. One that
+    /// got busy before its watchdog saw the eviction is spared, and may be picked again.
+    pub(super) fn must_close(&self) -> bool {
+        if !self.evicted.load(Ordering::Acquire) {
+            return false;
+        }
+        if self.waiting_since().is_some() {
+            return true;
+        }
+        self.evicted.store(false, Ordering::Release);
+        false
+    }
+
     pub(super) fn is_evicted(&self) -> bool {
         self.evicted.load(Ordering::Acquire)
     }
 
-    /// A request's head has been read; the connection is busy until the guard drops.
-    pub(super) fn request(self: &std::sync::Arc<Self>) -> RequestGuard {
-        self.update(|phase| match phase {
-            Phase::Busy { requests } => Phase::Busy {
-                requests: requests + 1,
-            },
-            _ => Phase::Busy { requests: 1 },
+    /// A request's head has been read; the connection is busy until the guard drops, and
+    /// waits for the client until `body_pending`'s body is in (see [`Arrival`]).
+    pub(super) fn request(self: &Arc<Self>, body_pending: bool) -> RequestGuard {
+        self.update(|_| {
+            if body_pending {
+                Phase::Body {
+                    since: Instant::now(),
+                }
+            } else {
+                Phase::Busy
+            }
         });
         RequestGuard(self.clone())
+    }
+
+    fn body_arrived(&self) {
+        self.update(|phase| match phase {
+            Phase::Body { .. } => Phase::Busy,
+            other => other,
+        });
     }
 
     fn received(&self) {
@@ -113,25 +144,73 @@ impl Tracker {
     }
 }
 
-pub(super) struct RequestGuard(std::sync::Arc<Tracker>);
+pub(super) struct RequestGuard(Arc<Tracker>);
 
 impl Drop for RequestGuard {
     fn drop(&mut self) {
-        self.0.update(|phase| match phase {
-            Phase::Busy { requests } if requests > 1 => Phase::Busy {
-                requests: requests - 1,
-            },
-            _ => Phase::Idle {
-                since: Instant::now(),
-            },
+        self.0.update(|_| Phase::Idle {
+            since: Instant::now(),
         });
+    }
+}
+
+/// A request body that tells the tracker when it has all come in (or will not be read).
+pub(super) struct Arrival {
+    body: BoxBody<Bytes, io::Error>,
+    tracker: Option<Arc<Tracker>>,
+}
+
+impl Arrival {
+    pub(super) fn new(body: BoxBody<Bytes, io::Error>, tracker: Arc<Tracker>) -> Self {
+        Self {
+            body,
+            tracker: Some(tracker),
+        }
+    }
+
+    fn arrived(&mut self) {
+        if let Some(tracker) = self.tracker.take() {
+            tracker.body_arrived();
+        }
+    }
+}
+
+impl Body for Arrival {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(_))) if !self.body.is_end_stream() => {}
+            Poll::Ready(_) => self.arrived(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        self.arrived();
     }
 }
 
 /// A socket that tells its tracker when bytes come in and go out.
 pub(super) struct Watched<S> {
     pub(super) io: S,
-    pub(super) tracker: std::sync::Arc<Tracker>,
+    pub(super) tracker: Arc<Tracker>,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
@@ -189,7 +268,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use http_body_util::BodyExt;
 
     use super::*;
 
@@ -202,24 +281,54 @@ mod tests {
             deadline.is_some_and(|d| d >= from + span && d <= Instant::now() + span)
         };
         assert!(within(tracker.deadline(header, idle), before, header));
-        let request = tracker.request();
-        let second = tracker.request();
+        let request = tracker.request(false);
         assert_eq!(tracker.deadline(header, idle), None);
         assert_eq!(tracker.waiting_since(), None);
-        drop(request);
-        assert_eq!(
-            tracker.deadline(header, idle),
-            None,
-            "one request still runs"
-        );
         let done = Instant::now();
-        drop(second);
+        drop(request);
         assert!(within(tracker.deadline(header, idle), done, idle));
         let first_byte = Instant::now();
         tracker.received();
         assert!(within(tracker.deadline(header, idle), first_byte, header));
-        assert!(!tracker.is_evicted());
+    }
+
+    #[tokio::test]
+    async fn a_request_waits_for_the_client_until_its_body_is_in() {
+        let tracker = Arc::new(Tracker::new());
+        let head_read = Instant::now();
+        let request = tracker.request(true);
+        assert!(
+            tracker
+                .waiting_since()
+                .is_some_and(|since| since >= head_read)
+        );
+        assert_eq!(
+            tracker.deadline(Duration::ZERO, Duration::ZERO),
+            None,
+            "the body timeout is the handlers'"
+        );
+        let body = BoxBody::new(
+            http_body_util::Full::new(Bytes::from_static(b"{}"))
+                .map_err(|never: std::convert::Infallible| match never {}),
+        );
+        let mut arrival = Arrival::new(body, tracker.clone());
+        assert!(tracker.waiting_since().is_some());
+        arrival.frame().await.unwrap().unwrap();
+        assert_eq!(tracker.waiting_since(), None, "served, not waiting");
+        drop(request);
+        assert!(tracker.waiting_since().is_some(), "idle again");
+    }
+
+    #[test]
+    fn an_evicted_connection_that_got_busy_is_spared() {
+        let tracker = Arc::new(Tracker::new());
+        assert!(!tracker.must_close());
         tracker.evict();
-        assert!(tracker.is_evicted());
+        let request = tracker.request(false);
+        assert!(!tracker.must_close());
+        assert!(!tracker.is_evicted(), "may be picked again");
+        drop(request);
+        tracker.evict();
+        assert!(tracker.must_close());
     }
 }

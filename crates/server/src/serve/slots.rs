@@ -1,13 +1,17 @@
 //! The connection limit. When every slot is taken, a new connection takes the slot of the
-//! one that has waited longest for a request head (half-sent or idle): a client that
-//! sends its request promptly is served however many connections dawdle.
+//! one that has waited longest for its client (a half-sent head or body, or idleness): a
+//! client that sends its request promptly is served however many connections dawdle.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::phase::Tracker;
+
+/// How long an eviction may take before the next waiting connection is evicted instead.
+const EVICTION_WAIT: Duration = Duration::from_millis(100);
 
 pub(super) struct Slots {
     permits: Arc<Semaphore>,
@@ -37,32 +41,36 @@ impl Slots {
         })
     }
 
-    /// A slot for a new connection with `tracker`, evicting a waiting one if none is free;
-    /// if every connection is busy serving, waits until one closes.
-    pub(super) async fn take(self: &Arc<Self>, tracker: Arc<Tracker>) -> Slot {
-        let permit = match self.permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                self.evict_longest_waiting();
-                self.permits
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore is never closed")
+    /// A slot for a new connection with `tracker`, evicting waiting ones if none is free;
+    /// `None` if every connection is busy serving.
+    pub(super) async fn take(self: &Arc<Self>, tracker: Arc<Tracker>) -> Option<Slot> {
+        let permit = loop {
+            if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+                break permit;
+            }
+            if !self.evict_longest_waiting() {
+                return None;
+            }
+            // The evicted connection closes as soon as its task runs; one that got busy
+            // first keeps its slot, and the next waiting one is evicted.
+            let freed = self.permits.clone().acquire_owned();
+            if let Ok(permit) = tokio::time::timeout(EVICTION_WAIT, freed).await {
+                break permit.expect("the semaphore is never closed");
             }
         };
         let mut open = self.open.lock().expect("slots lock");
         let id = open.next;
         open.next += 1;
         open.trackers.insert(id, tracker);
-        Slot {
+        Some(Slot {
             slots: self.clone(),
             id,
             _permit: permit,
-        }
+        })
     }
 
-    fn evict_longest_waiting(&self) {
+    /// Evicts the connection that has waited longest; `false` if none is waiting.
+    fn evict_longest_waiting(&self) -> bool {
         let open = self.open.lock().expect("slots lock");
         let longest = open
             .trackers
@@ -70,8 +78,12 @@ impl Slots {
             .filter(|tracker| !tracker.is_evicted())
             .filter_map(|tracker| tracker.waiting_since().map(|since| (since, tracker)))
             .min_by_key(|(since, _)| *since);
-        if let Some((_, tracker)) = longest {
-            tracker.evict();
+        match longest {
+            Some((_, tracker)) => {
+                tracker.evict();
+                true
+            }
+            None => false,
         }
     }
 

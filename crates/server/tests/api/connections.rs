@@ -104,6 +104,58 @@ async fn at_the_connection_limit_a_new_client_displaces_a_dawdler() {
     drop(held);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_limit_a_new_client_displaces_a_trickled_body() {
+    let app = spawn_app(Backend::Sqlite, &["--max-connections", "50"])
+        .await
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..150 {
+        let mut stream = TcpStream::connect(host(&app)).await.unwrap();
+        let head = "POST /api/auth/login HTTP/1.1\r\nHost: roster\r\n\
+                    content-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+        let _ = stream.write_all(head.as_bytes()).await;
+        held.push(stream);
+    }
+    answers_promptly(&app.address).await;
+    drop(held);
+}
+
+/// Connections busy serving are not evicted: a new one is told to come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_connection_is_busy_a_new_one_is_refused_with_503() {
+    // Hashing slow enough that two logins are still being served when the third comes.
+    let flags = [
+        "--max-connections",
+        "2",
+        "--argon2-memory-kib",
+        "65536",
+        "--argon2-iterations",
+        "40",
+    ];
+    let app = spawn_app(Backend::Sqlite, &flags).await.unwrap();
+    let logins: Vec<_> = (0..2)
+        .map(|_| {
+            let login = app
+                .client
+                .post(app.url("/api/auth/login"))
+                .json(&serde_json::json!({ "username": "nobody", "password": "wrong-pass" }));
+            tokio::spawn(async move { login.send().await.unwrap().status() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = TcpStream::connect(host(&app)).await.unwrap();
+    let (_, answer) = closed_after(&mut third, Duration::from_secs(1))
+        .await
+        .expect("refused at once");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    for login in logins {
+        assert_eq!(login.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    answers_promptly(&app.address).await;
+}
+
 #[tokio::test]
 async fn a_half_sent_head_is_closed_after_the_header_timeout() {
     let app = spawn_app(Backend::Sqlite, &["--header-timeout-secs", "1"])

@@ -8,9 +8,12 @@ use crate::helpers::{Backend, spawn_app};
 
 #[tokio::test]
 async fn a_metrics_token_is_demanded_when_configured() {
-    let app = spawn_app(Backend::Sqlite, &["--metrics-token", "m3trics-s3cret"])
-        .await
-        .unwrap();
+    let app = spawn_app(
+        Backend::Sqlite,
+        &["--metrics-token", "m3trics-s3cret-t0ken"],
+    )
+    .await
+    .unwrap();
     let metrics = || app.client.get(app.url("/metrics"));
     let status =
         |request: reqwest::RequestBuilder| async move { request.send().await.unwrap().status() };
@@ -20,7 +23,7 @@ async fn a_metrics_token_is_demanded_when_configured() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        status(metrics().bearer_auth("m3trics-s3cret")).await,
+        status(metrics().bearer_auth("m3trics-s3cret-t0ken")).await,
         StatusCode::OK
     );
     // The probes stay open for the balancer.
