@@ -3,12 +3,12 @@ use std::time::Duration;
 
 use roster_domain::{Error, Result};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 use crate::cache::ReadCache;
-use crate::error::db_err;
-use crate::migration::Migrator;
+use crate::error::{db_err, is_sqlite_busy_at_connect, retrying};
+use crate::migration::{self, Migrator};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,17 +59,39 @@ impl Store {
                 url.split(':').next().unwrap_or_default()
             )));
         }
-        let db = Database::connect(options).await.map_err(db_err)?;
+        let mut tries = 0;
+        let db = loop {
+            match Database::connect(options.clone()).await {
+                Err(err) if is_sqlite_busy_at_connect(&err) && tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                connected => break connected.map_err(db_err)?,
+            }
+        };
         let cache = Arc::new(ReadCache::new(db.clone()));
         Ok(Self { db, cache })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. Instances that start together take turns: each
+    /// holds the database's migration lock while it migrates, and one that waited finds
+    /// the migrations applied and carries on.
     ///
     /// # Errors
     /// [`Error::Unavailable`] or [`Error::Internal`] when a migration cannot run.
     pub async fn migrate(&self) -> Result<()> {
-        Migrator::up(&self.db, None).await.map_err(db_err)
+        migration::prepare_lock(&self.db).await?;
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            migration::lock(&txn).await?;
+            let migrated = Migrator::up(&txn, None).await.map_err(db_err);
+            // Given back even after a failure: MySQL's lock would stay with the connection.
+            let unlocked = migration::unlock(&txn).await;
+            migrated?;
+            unlocked?;
+            txn.commit().await.map_err(db_err)
+        })
+        .await
     }
 
     /// Whether the database answers a trivial query (for readiness probes).

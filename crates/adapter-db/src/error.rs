@@ -76,6 +76,18 @@ fn is_transaction_conflict(err: &DbErr) -> bool {
     sqlstate(err).is_some_and(|code| code == "40001" || code == "40P01")
 }
 
+/// SQLite's "database is locked" while a connection is being set up: another process is
+/// switching a new file to WAL, which SQLite does not wait for.
+pub(crate) fn is_sqlite_busy_at_connect(err: &DbErr) -> bool {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "5"),
+        _ => false,
+    }
+}
+
 fn is_connection_fault(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,

@@ -1,6 +1,9 @@
 //! Schema migrations, applied in order at start and by `roster migrate`.
 
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement};
 use sea_orm_migration::prelude::*;
+
+use crate::error::db_err;
 
 mod m0001_users;
 mod m0002_teams_websites;
@@ -21,6 +24,78 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_user_counts::Migration),
         ]
     }
+}
+
+/// PostgreSQL's advisory lock key for migrations (`roster` in ASCII).
+const PG_LOCK_KEY: i64 = 0x726f_7374_6572;
+/// MySQL's named lock for migrations, and how long to wait for it, in seconds.
+const MYSQL_LOCK: &str = "roster.migrate";
+const MYSQL_LOCK_WAIT_SECS: u32 = 600;
+
+/// Makes what [`lock`] needs outside any transaction: SQLite's lock table, which must exist
+/// before the transaction so that the transaction's first statement is a write.
+///
+/// # Errors
+/// The database's, mapped.
+pub(crate) async fn prepare_lock(db: &impl ConnectionTrait) -> roster_domain::Result<()> {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        db.execute_unprepared("CREATE TABLE IF NOT EXISTS roster_migration_lock (id INTEGER)")
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Takes the migration lock for `txn`, waiting while another instance migrates.
+/// PostgreSQL's advisory lock ends with the transaction. MySQL's named lock is the
+/// session's, since its DDL commits implicitly, and [`unlock`] gives it back. SQLite's
+/// write lock is the database's own: a write as the transaction's first statement takes it.
+///
+/// # Errors
+/// [`roster_domain::Error::Unavailable`] when the lock is not had in time.
+pub(crate) async fn lock(txn: &DatabaseTransaction) -> roster_domain::Result<()> {
+    let backend = txn.get_database_backend();
+    match backend {
+        DatabaseBackend::Postgres => {
+            let sql = format!("SELECT pg_advisory_xact_lock({PG_LOCK_KEY})");
+            txn.execute_unprepared(&sql).await.map_err(db_err)?;
+        }
+        DatabaseBackend::MySql => {
+            let sql = format!("SELECT GET_LOCK('{MYSQL_LOCK}', {MYSQL_LOCK_WAIT_SECS}) AS got");
+            let row = txn
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .map_err(db_err)?;
+            let got: Option<i64> = row
+                .map(|row| row.try_get("", "got"))
+                .transpose()
+                .map_err(db_err)?
+                .flatten();
+            if got != Some(1) {
+                return Err(roster_domain::Error::Unavailable(
+                    "another instance has been migrating the database for too long".into(),
+                ));
+            }
+        }
+        _ => {
+            txn.execute_unprepared("DELETE FROM roster_migration_lock")
+                .await
+                .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives back a lock that outlives the transaction (MySQL's).
+///
+/// # Errors
+/// The database's, mapped.
+pub(crate) async fn unlock(txn: &DatabaseTransaction) -> roster_domain::Result<()> {
+    if txn.get_database_backend() == DatabaseBackend::MySql {
+        let sql = format!("SELECT RELEASE_LOCK('{MYSQL_LOCK}')");
+        txn.execute_unprepared(&sql).await.map_err(db_err)?;
+    }
+    Ok(())
 }
 
 /// A UTC instant column. PostgreSQL gets `timestamptz`; MySQL gets `DATETIME(6)` rather

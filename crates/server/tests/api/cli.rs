@@ -312,3 +312,36 @@ async fn serve(db_url: &str, argon2: [&str; 2]) -> (std::process::Child, String)
     }
     (server, base)
 }
+
+/// Instances started at once on an empty database all come up: they migrate in turns, and
+/// those that waited find the work done.
+#[tokio::test]
+async fn three_instances_migrating_at_once_all_succeed() {
+    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
+        for round in 0..5 {
+            let Some(db) = fresh(backend).await else {
+                eprintln!("skipped: {backend:?} is not configured");
+                break;
+            };
+            let starts: Vec<_> = (0..3)
+                .map(|_| {
+                    Command::new(env!("CARGO_BIN_EXE_roster"))
+                        .args(["--database-url", &db.url, "migrate"])
+                        .env_remove("ROSTER_CONFIG")
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .expect("roster runs")
+                })
+                .collect();
+            for start in starts {
+                let out = start.wait_with_output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{backend:?}, round {round}: {}",
+                    text(&out.stderr)
+                );
+            }
+        }
+    }
+}
