@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use super::Limits;
-use super::phase::{Arrival, Tracker, Watched};
+use super::phase::{Arrival, CHECK_EVERY, Tracker, Watched};
 use super::slots::Slot;
 
 pub(super) struct Connection<E> {
@@ -83,24 +83,16 @@ impl<E: Endpoint + 'static> Connection<E> {
             conn.as_mut().graceful_shutdown();
         }
         loop {
+            let now = tokio::time::Instant::now();
             let deadline = tracker.deadline(limits.header_timeout, limits.idle_timeout);
-            let expired = async {
-                match deadline {
-                    Some(deadline) => tokio::time::sleep_until(deadline).await,
-                    None => std::future::pending().await,
-                }
-            };
+            if deadline.is_some_and(|deadline| deadline <= now) {
+                break;
+            }
+            let look_again = deadline.map_or(now + CHECK_EVERY, |d| d.min(now + CHECK_EVERY));
             tokio::select! {
                 _ = conn.as_mut() => break,
-                () = expired => {
-                    // A deadline only moves later unless the tracker says so; recheck.
-                    let now = tokio::time::Instant::now();
-                    let due = tracker.deadline(limits.header_timeout, limits.idle_timeout);
-                    if due.is_some_and(|due| due <= now) {
-                        break;
-                    }
-                }
-                () = tracker.changed() => {
+                () = tokio::time::sleep_until(look_again) => {}
+                () = tracker.evicting() => {
                     if tracker.must_close() {
                         break;
                     }

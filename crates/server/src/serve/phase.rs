@@ -15,6 +15,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// How often the watchdog looks at a connection's phase: how late a deadline may be noticed.
+pub(super) const CHECK_EVERY: Duration = Duration::from_millis(500);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// A request head is due: from the accept, or from the first byte after an idle spell.
@@ -33,8 +36,9 @@ enum Phase {
 pub(super) struct Tracker {
     phase: Mutex<Phase>,
     evicted: AtomicBool,
-    /// Wakes the watchdog when the deadline may have moved earlier or gone.
-    changed: Notify,
+    /// Wakes the watchdog on an eviction. Phase changes wake nothing: the watchdog looks at
+    /// the phase at least every [`CHECK_EVERY`], so that requests cost no task wake-up.
+    evicting: Notify,
 }
 
 impl Tracker {
@@ -44,18 +48,13 @@ impl Tracker {
                 since: Instant::now(),
             }),
             evicted: AtomicBool::new(false),
-            changed: Notify::new(),
+            evicting: Notify::new(),
         }
     }
 
     fn update(&self, change: impl FnOnce(Phase) -> Phase) {
         let mut phase = self.phase.lock().expect("phase lock");
-        let next = change(*phase);
-        if next != *phase {
-            *phase = next;
-            drop(phase);
-            self.changed.notify_one();
-        }
+        *phase = change(*phase);
     }
 
     /// When the connection must be closed unless something happens first; `None` while
@@ -77,14 +76,14 @@ impl Tracker {
         }
     }
 
-    pub(super) async fn changed(&self) {
-        self.changed.notified().await;
+    pub(super) async fn evicting(&self) {
+        self.evicting.notified().await;
     }
 
     /// Asks the connection to close: another needs its slot.
     pub(super) fn evict(&self) {
         self.evicted.store(true, Ordering::Release);
-        self.changed.notify_one();
+        self.evicting.notify_one();
     }
 
     /// Whether the connection should close now: it was evicted while it waited. One that
