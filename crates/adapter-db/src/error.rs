@@ -63,12 +63,18 @@ fn is_data_exception(err: &DbErr) -> bool {
 /// The SQLSTATE the database answered a statement with, if it answered with an error.
 fn sqlstate(err: &DbErr) -> Option<String> {
     match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|db| db.code())
-            .map(|code| code.into_owned()),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            database_code(e)
+        }
         _ => None,
     }
+}
+
+/// The code of a database's answer (SQLSTATE; SQLite's result code), if it answered.
+fn database_code(err: &sqlx::Error) -> Option<String> {
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .map(|code| code.into_owned())
 }
 
 /// SQLSTATE 40001 (serialization failure; MySQL's deadlock) or 40P01 (PostgreSQL's deadlock).
@@ -80,10 +86,7 @@ fn is_transaction_conflict(err: &DbErr) -> bool {
 /// switching a new file to WAL, which SQLite does not wait for.
 pub(crate) fn is_sqlite_busy_at_connect(err: &DbErr) -> bool {
     match err {
-        DbErr::Conn(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|db| db.code())
-            .is_some_and(|code| code == "5"),
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => database_code(e).is_some_and(|code| code == "5"),
         _ => false,
     }
 }

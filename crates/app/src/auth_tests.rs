@@ -343,24 +343,7 @@ async fn a_password_changed_after_its_check_fails_the_login() {
     for legacy in [false, true] {
         let dan = user("dan", Role::User);
         let mut mocks = mocks();
-        counted_once(&mut mocks);
-        mocks
-            .users
-            .expect_find_current()
-            .with(eq(UserKey::Name("dan".into())))
-            .return_once({
-                let dan = dan.clone();
-                move |_| Ok(Some(dan))
-            });
-        mocks
-            .hasher
-            .expect_verify()
-            .with(eq("pw"), eq("hash-of-dan"))
-            .return_once(|_, _| Ok(true));
-        mocks
-            .throttle
-            .expect_record_success()
-            .return_once(|_| Ok(()));
+        password_verified(&mut mocks, &dan);
         mocks.hasher.expect_needs_rehash().return_const(legacy);
         mocks.sessions.expect_purge_expired().returning(|_| Ok(0));
         if legacy {
@@ -385,6 +368,26 @@ async fn a_password_changed_after_its_check_fails_the_login() {
             .unwrap_err();
         assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
     }
+}
+
+/// Dan's login is counted, his name found and his password `pw` verified against his hash.
+fn password_verified(mocks: &mut Mocks, dan: &User) {
+    counted_once(mocks);
+    let found = dan.clone();
+    mocks
+        .users
+        .expect_find_current()
+        .with(eq(UserKey::Name("dan".into())))
+        .return_once(move |_| Ok(Some(found)));
+    mocks
+        .hasher
+        .expect_verify()
+        .with(eq("pw"), eq("hash-of-dan"))
+        .return_once(|_, _| Ok(true));
+    mocks
+        .throttle
+        .expect_record_success()
+        .return_once(|_| Ok(()));
 }
 
 /// The stored hash is no longer the one verified when the upgrade is written; it is read
@@ -415,24 +418,7 @@ fn upgrade_lost_to(mocks: &mut Mocks, dan: &User, now: &'static str) {
 async fn a_login_whose_upgrade_lost_to_another_logins_still_succeeds() {
     let dan = user("dan", Role::User);
     let mut mocks = mocks();
-    counted_once(&mut mocks);
-    mocks
-        .users
-        .expect_find_current()
-        .with(eq(UserKey::Name("dan".into())))
-        .return_once({
-            let dan = dan.clone();
-            move |_| Ok(Some(dan))
-        });
-    mocks
-        .hasher
-        .expect_verify()
-        .with(eq("pw"), eq("hash-of-dan"))
-        .return_once(|_, _| Ok(true));
-    mocks
-        .throttle
-        .expect_record_success()
-        .return_once(|_| Ok(()));
+    password_verified(&mut mocks, &dan);
     mocks
         .hasher
         .expect_needs_rehash()

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 /// How often the watchdog looks at a connection's phase: how late a deadline may be noticed.
 pub(super) const CHECK_EVERY: Duration = Duration::from_millis(500);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 enum Phase {
     /// A request head is due: from the accept, or from the first byte after an idle spell.
     Head { since: Instant },

@@ -12,6 +12,20 @@ async fn strict_app() -> TestApp {
     spawn_app(Backend::Sqlite, &args).await.unwrap()
 }
 
+/// A team made by the holder of `token`, as Umami answers its creation.
+async fn new_team(app: &TestApp, token: &str, name: &str) -> serde_json::Value {
+    let (status, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(token),
+            Some(json!({ "name": name })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{team}");
+    team[0].clone()
+}
+
 /// Sends `request` and asserts a 429 with a Retry-After within the window.
 async fn assert_throttled(request: reqwest::RequestBuilder) {
     let response = request.send().await.unwrap();
@@ -50,16 +64,8 @@ async fn wrong_access_codes_are_throttled() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
     let (_, token) = app.umami_user(&admin, "joiner", "user").await;
-    let (status, team) = app
-        .umami(
-            Method::POST,
-            "/teams",
-            Some(&admin),
-            Some(json!({ "name": "Blue" })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{team}");
-    let code = team[0]["accessCode"].as_str().unwrap().to_owned();
+    let team = new_team(&app, &admin, "Blue").await;
+    let code = team["accessCode"].as_str().unwrap().to_owned();
     let join = |code: &str| {
         app.request(Method::POST, "/umami/api/teams/join", Some(&token))
             .json(&json!({ "accessCode": code }))
@@ -78,16 +84,8 @@ async fn a_right_access_code_does_not_wipe_out_wrong_ones() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
     let (_, token) = app.umami_user(&admin, "joiner", "user").await;
-    let (status, team) = app
-        .umami(
-            Method::POST,
-            "/teams",
-            Some(&token),
-            Some(json!({ "name": "Own" })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{team}");
-    let own = team[0]["accessCode"].as_str().unwrap().to_owned();
+    let team = new_team(&app, &token, "Own").await;
+    let own = team["accessCode"].as_str().unwrap().to_owned();
     // Each attempt from an address of its own, so that only the joiner's count can stop them.
     let join = |code: &str, host: u8| {
         let client = reqwest::Client::builder()
@@ -115,16 +113,8 @@ async fn a_right_access_code_does_not_wipe_out_wrong_ones() {
 async fn client_chosen_codes_logos_and_domains_are_checked() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
-    let (status, team) = app
-        .umami(
-            Method::POST,
-            "/teams",
-            Some(&admin),
-            Some(json!({ "name": "Blue" })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{team}");
-    let path = format!("/teams/{}", team[0]["id"].as_str().unwrap());
+    let team = new_team(&app, &admin, "Blue").await;
+    let path = format!("/teams/{}", team["id"].as_str().unwrap());
     for (change, needle) in [
         (json!({ "accessCode": "1234567" }), "at least 8"),
         (json!({ "logoUrl": "javascript:alert(1)" }), "http"),
