@@ -6,24 +6,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, assert_umami_error, spawn_app};
+use crate::umami_teams::create_team;
 
 async fn strict_app() -> TestApp {
     let args = ["--login-max-failures", "3", "--login-window-secs", "60"];
     spawn_app(Backend::Sqlite, &args).await.unwrap()
-}
-
-/// A team made by the holder of `token`, as Umami answers its creation.
-async fn new_team(app: &TestApp, token: &str, name: &str) -> serde_json::Value {
-    let (status, team) = app
-        .umami(
-            Method::POST,
-            "/teams",
-            Some(token),
-            Some(json!({ "name": name })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{team}");
-    team[0].clone()
 }
 
 /// Sends `request` and asserts a 429 with a Retry-After within the window.
@@ -64,8 +51,7 @@ async fn wrong_access_codes_are_throttled() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
     let (_, token) = app.umami_user(&admin, "joiner", "user").await;
-    let team = new_team(&app, &admin, "Blue").await;
-    let code = team["accessCode"].as_str().unwrap().to_owned();
+    let code = create_team(&app, &admin, "Blue").await.code;
     let join = |code: &str| {
         app.request(Method::POST, "/umami/api/teams/join", Some(&token))
             .json(&json!({ "accessCode": code }))
@@ -84,8 +70,7 @@ async fn a_right_access_code_does_not_wipe_out_wrong_ones() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
     let (_, token) = app.umami_user(&admin, "joiner", "user").await;
-    let team = new_team(&app, &token, "Own").await;
-    let own = team["accessCode"].as_str().unwrap().to_owned();
+    let own = create_team(&app, &token, "Own").await.code;
     // Each attempt from an address of its own, so that only the joiner's count can stop them.
     let join = |code: &str, host: u8| {
         let client = reqwest::Client::builder()
@@ -113,8 +98,7 @@ async fn a_right_access_code_does_not_wipe_out_wrong_ones() {
 async fn client_chosen_codes_logos_and_domains_are_checked() {
     let app = strict_app().await;
     let admin = app.admin_token().await;
-    let team = new_team(&app, &admin, "Blue").await;
-    let path = format!("/teams/{}", team["id"].as_str().unwrap());
+    let path = format!("/teams/{}", create_team(&app, &admin, "Blue").await.id);
     for (change, needle) in [
         (json!({ "accessCode": "1234567" }), "at least 8"),
         (json!({ "logoUrl": "javascript:alert(1)" }), "http"),

@@ -15,12 +15,12 @@ roster_db::on_every_backend!(
     only_owners_and_admins_delete_a_team,
 );
 
-struct Team {
-    id: String,
-    code: String,
+pub(crate) struct Team {
+    pub(crate) id: String,
+    pub(crate) code: String,
 }
 
-async fn create_team(app: &TestApp, token: &str, name: &str) -> Team {
+pub(crate) async fn create_team(app: &TestApp, token: &str, name: &str) -> Team {
     let (status, body) = app
         .umami(
             Method::POST,
