@@ -2,7 +2,7 @@
 //! directories (benchmarks, migrations from other systems).
 
 use roster_domain::{Result, Team, TeamMember, User};
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use crate::counts::Deltas;
 use crate::entities::{team, team_user, user, user_group, user_server};

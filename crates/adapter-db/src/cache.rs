@@ -12,15 +12,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
 use roster_domain::{Principal, Result, TokenHash, User, UserKey, UserStats, Username};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::Store;
+use crate::clock::{self, Offset};
+use crate::deadline::{Db, Txn};
 use crate::entities::meta;
 use crate::error::db_err;
 use crate::freshness::Freshness;
-use crate::query::unique;
 
 /// Entries of each kind (a user takes two: by id and by name); past it the least useful
 /// are dropped (S3-FIFO).
@@ -51,10 +52,10 @@ impl std::fmt::Debug for ReadCache {
 }
 
 impl ReadCache {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: Db, offset: Arc<Offset>) -> Self {
         let freshness = Freshness::new(Arc::new(move || {
-            let db = db.clone();
-            Box::pin(async move { read_version(&db).await })
+            let (db, offset) = (db.clone(), offset.clone());
+            Box::pin(async move { read_version(&db, &offset).await })
         }));
         Self {
             freshness,
@@ -122,11 +123,28 @@ fn user_key(key: &UserKey) -> UserCacheKey {
     }
 }
 
-async fn read_version(db: &DatabaseConnection) -> Result<Uuid> {
-    let row = unique(meta::Entity::find_by_id(meta::USERS_VERSION), db)
-        .await
-        .map_err(db_err)?;
-    parse_version(&row.map(|row| row.value).unwrap_or_default())
+/// Reads the users version, and the database's clock with it.
+async fn read_version(db: &Db, offset: &Offset) -> Result<Uuid> {
+    let backend = db.get_database_backend();
+    let mut select = Query::select();
+    select
+        .column(meta::Column::Value)
+        .from(meta::Entity)
+        .and_where(meta::Column::Key.eq(meta::USERS_VERSION));
+    let now = clock::now_sql(backend);
+    if let Some(now) = now {
+        select.expr_as(Expr::cust(now), "now");
+    }
+    let sent = offset.local_now();
+    let row = db.query_one(&select).await.map_err(db_err)?;
+    let Some(row) = row else {
+        return parse_version("");
+    };
+    if now.is_some() {
+        let database = clock::read_now(backend, &row).map_err(db_err)?;
+        offset.record(sent, database, offset.local_now());
+    }
+    parse_version(&row.try_get::<String>("", "value").map_err(db_err)?)
 }
 
 /// The users version as the `users-version` row holds it.
@@ -137,13 +155,23 @@ pub(crate) fn parse_version(value: &str) -> Result<Uuid> {
 }
 
 impl Store {
+    /// Tells every instance on this database that users, grants or sessions changed behind
+    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`].
+    ///
+    /// # Errors
+    /// The store's.
+    pub async fn mark_changed(&self) -> Result<()> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        self.commit_change(txn).await
+    }
+
     /// Commits a transaction that changed users, grants or sessions. It stamps a new users
     /// version as the transaction's last statement, so that the row lock is held only until
     /// the commit; after the commit, this process's next reads wait for a fresh version.
     ///
     /// # Errors
     /// The store's errors; nothing is committed then.
-    pub(crate) async fn commit_change(&self, txn: DatabaseTransaction) -> Result<()> {
+    pub(crate) async fn commit_change(&self, txn: Txn) -> Result<()> {
         meta::Entity::update_many()
             .col_expr(meta::Column::Value, Expr::value(Uuid::new_v4().to_string()))
             .filter(meta::Column::Key.eq(meta::USERS_VERSION))

@@ -1,12 +1,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use roster_domain::{Error, Result};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 use crate::cache::ReadCache;
+use crate::clock::{self, DatabaseClock, LocalClock, Offset};
+use crate::deadline::{Db, Deadline};
 use crate::error::{db_err, is_sqlite_busy_at_connect, retrying};
 use crate::migration::{self, Migrator};
 
@@ -22,55 +25,102 @@ pub enum Backend {
 /// one cache of users and sessions.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(crate) db: DatabaseConnection,
+    pub(crate) db: Db,
     pub(crate) cache: Arc<ReadCache>,
+    offset: Arc<Offset>,
+    /// Where to connect for migrations, which run on a connection of their own.
+    url: Arc<str>,
+}
+
+/// How a [`Store`] uses its database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreOptions {
+    /// Connections the pool opens at most.
+    pub pool_size: u32,
+    /// How long a call to the database may take, waiting for a connection included: past
+    /// it the call fails as unavailable. The database is told to end statements that run
+    /// longer, where it can be (PostgreSQL, MariaDB, MySQL's reads).
+    pub timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            timeout: Duration::from_secs(2),
+        }
+    }
 }
 
 impl Store {
-    /// Opens a pool on `url` (`sqlite://path?mode=rwc`, `postgres://…` or `mysql://…`).
-    /// SQLite runs in WAL mode with a busy timeout, so readers never block the writer.
+    /// Opens a pool on `url` (`sqlite://path?mode=rwc`, `postgres://…` or `mysql://…`) with
+    /// the default [`StoreOptions`].
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an unsupported URL, [`Error::Unavailable`] when the database
-    /// cannot be reached.
+    /// As [`Store::connect_with`].
     pub async fn connect(url: &str) -> Result<Self> {
-        let mut options = ConnectOptions::new(url);
-        options
-            .max_connections(16)
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
-            .sqlx_logging(false)
-            // A ping on every checkout doubled the round trips of each query; a connection
-            // idle this long may have been dropped by the server, a hot one has just worked.
-            .test_before_acquire_if_idle_for(Duration::from_secs(10))
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-        if !["sqlite:", "postgres:", "postgresql:", "mysql:", "mariadb:"]
-            .iter()
-            .any(|scheme| url.starts_with(scheme))
-        {
-            return Err(Error::Invalid(format!(
-                "unsupported database URL {:?}: use sqlite:, postgres: or mysql:",
-                url.split(':').next().unwrap_or_default()
-            )));
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// Opens a pool on `url`. SQLite runs in WAL mode with a busy timeout, so readers never
+    /// block the writer.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an unsupported URL or a zero pool size or timeout,
+    /// [`Error::Unavailable`] when the database cannot be reached.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self> {
+        Self::connect_on_host_clock(url, options, Utc::now).await
+    }
+
+    /// As [`Store::connect_with`], with `local` for this host's clock.
+    pub(crate) async fn connect_on_host_clock(
+        url: &str,
+        options: StoreOptions,
+        local: LocalClock,
+    ) -> Result<Self> {
+        if options.pool_size == 0 || options.timeout.is_zero() {
+            return Err(Error::Invalid(
+                "the pool size and the database timeout must be above zero".into(),
+            ));
         }
-        let mut tries = 0;
-        let db = loop {
-            match Database::connect(options.clone()).await {
-                Err(err) if is_sqlite_busy_at_connect(&err) && tries < 50 => {
-                    tries += 1;
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                connected => break connected.map_err(db_err)?,
-            }
-        };
-        let cache = Arc::new(ReadCache::new(db.clone()));
-        Ok(Self { db, cache })
+        let deadline = Deadline::new(options.timeout);
+        let mut connect = base_options(url, options.timeout)?;
+        connect
+            .max_connections(options.pool_size)
+            .acquire_timeout(options.timeout)
+            .statement_timeout(options.timeout)
+            // PostgreSQL then notices clients that vanished and ends their sessions.
+            .map_sqlx_postgres_opts(|opts| {
+                opts.options([
+                    ("tcp_keepalives_idle", "10"),
+                    ("tcp_keepalives_interval", "5"),
+                    ("tcp_keepalives_count", "3"),
+                ])
+            });
+        let released = deadline.clone();
+        connect.map_sqlx_postgres_pool_opts(move |pool| {
+            let released = released.clone();
+            pool.after_release(move |conn, _| Deadline::release_check(released.clone(), conn))
+        });
+        let released = deadline.clone();
+        let limit = options.timeout;
+        connect.map_sqlx_mysql_pool_opts(move |pool| {
+            let released = released.clone();
+            pool.after_connect(move |conn, _| Box::pin(mysql_statement_timeout(conn, limit)))
+                .after_release(move |conn, _| Deadline::release_check(released.clone(), conn))
+        });
+        let pool = open(&connect).await?;
+        let db = Db::new(pool, deadline, options.pool_size);
+        let offset = Offset::new(local);
+        clock::measure(&db, &offset).await.map_err(db_err)?;
+        let cache = Arc::new(ReadCache::new(db.clone(), offset.clone()));
+        Ok(Self {
+            db,
+            cache,
+            offset,
+            url: url.into(),
+        })
     }
 
     /// Applies every pending migration. Instances that start together take turns: each
@@ -80,49 +130,43 @@ impl Store {
     /// # Errors
     /// [`Error::Unavailable`] or [`Error::Internal`] when a migration cannot run.
     pub async fn migrate(&self) -> Result<()> {
-        migration::prepare_lock(&self.db).await?;
-        retrying(|| async {
-            let txn = self.db.begin().await.map_err(db_err)?;
-            migration::lock(&txn).await?;
-            let migrated = Migrator::up(&txn, None).await.map_err(db_err);
-            // Given back even after a failure: MySQL's lock would stay with the connection.
-            let unlocked = migration::unlock(&txn).await;
-            migrated?;
-            unlocked?;
-            txn.commit().await.map_err(db_err)
-        })
-        .await
+        // A connection of its own, without deadlines: a migration may take long.
+        let mut options = base_options(&self.url, Duration::from_secs(30))?;
+        options
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30));
+        let db = open(&options).await?;
+        let migrated = migrate_on(&db).await;
+        let closed = db.close().await.map_err(db_err);
+        migrated.and(closed)
     }
 
-    /// Whether the database answers a trivial query (for readiness probes).
+    /// Whether authenticated requests can be served: the users version every one of them
+    /// reads, within the deadline (for readiness probes).
     ///
     /// # Errors
-    /// [`Error::Unavailable`] when it does not.
+    /// [`Error::Unavailable`] when it cannot be read.
     pub async fn ping(&self) -> Result<()> {
-        self.db.ping().await.map_err(db_err)
+        self.cache.version().await.map(|_| ())
     }
 
     /// Connections the pool holds open, and how many of them are idle.
     pub fn pool_usage(&self) -> (u32, u32) {
-        let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        match self.backend() {
-            Backend::Sqlite => {
-                let pool = self.db.get_sqlite_connection_pool();
-                (pool.size(), idle(pool.num_idle()))
-            }
-            Backend::Postgres => {
-                let pool = self.db.get_postgres_connection_pool();
-                (pool.size(), idle(pool.num_idle()))
-            }
-            Backend::MySql => {
-                let pool = self.db.get_mysql_connection_pool();
-                (pool.size(), idle(pool.num_idle()))
-            }
-        }
+        pool_usage(self.db.pool())
+    }
+
+    /// The database's clock, which every instance on this database agrees on.
+    pub fn clock(&self) -> DatabaseClock {
+        self.offset.clock()
+    }
+
+    /// Connections the pool opens at most.
+    pub fn pool_size(&self) -> u32 {
+        self.db.max_connections()
     }
 
     pub fn backend(&self) -> Backend {
-        match self.db.get_database_backend() {
+        match self.db.pool().get_database_backend() {
             DatabaseBackend::Postgres => Backend::Postgres,
             DatabaseBackend::MySql => Backend::MySql,
             _ => Backend::Sqlite,
@@ -134,6 +178,104 @@ impl Store {
     /// # Errors
     /// [`Error::Internal`] if closing fails.
     pub async fn close(self) -> Result<()> {
-        self.db.close().await.map_err(db_err)
+        self.db.pool().clone().close().await.map_err(db_err)
+    }
+}
+
+/// What every pool of a store shares: the URL, SQLite's settings, quiet logs.
+fn base_options(url: &str, connect_timeout: Duration) -> Result<ConnectOptions> {
+    if !["sqlite:", "postgres:", "postgresql:", "mysql:", "mariadb:"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        return Err(Error::Invalid(format!(
+            "unsupported database URL {:?}: use sqlite:, postgres: or mysql:",
+            url.split(':').next().unwrap_or_default()
+        )));
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .min_connections(1)
+        .connect_timeout(connect_timeout)
+        .sqlx_logging(false)
+        // A ping on every checkout doubled the round trips of each query; a connection
+        // idle this long may have been dropped by the server, a hot one has just worked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(connect_timeout)
+                .foreign_keys(true)
+        });
+    Ok(options)
+}
+
+/// Opens a pool, waiting out another process that is switching a new SQLite file to WAL,
+/// which SQLite does not wait for.
+async fn open(options: &ConnectOptions) -> Result<DatabaseConnection> {
+    let mut tries = 0;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err) if is_sqlite_busy_at_connect(&err) && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            connected => return connected.map_err(db_err),
+        }
+    }
+}
+
+/// Applies the pending migrations under the migration lock.
+async fn migrate_on(db: &DatabaseConnection) -> Result<()> {
+    migration::prepare_lock(db).await?;
+    retrying(|| async {
+        let txn = db.begin().await.map_err(db_err)?;
+        migration::lock(&txn).await?;
+        let migrated = Migrator::up(&txn, None).await.map_err(db_err);
+        // Given back even after a failure: MySQL's lock would stay with the connection.
+        let unlocked = migration::unlock(&txn).await;
+        migrated?;
+        unlocked?;
+        txn.commit().await.map_err(db_err)
+    })
+    .await
+}
+
+/// MariaDB ends statements that run past `max_statement_time`; MySQL, reads that run past
+/// `max_execution_time`. Whichever the server knows is set; neither failing is no reason
+/// to refuse the connection.
+async fn mysql_statement_timeout(
+    conn: &mut sea_orm::sqlx::MySqlConnection,
+    limit: Duration,
+) -> std::result::Result<(), sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Executor;
+    let mariadb = format!("SET SESSION max_statement_time = {}", limit.as_secs_f64());
+    if conn
+        .execute(sea_orm::sqlx::AssertSqlSafe(mariadb))
+        .await
+        .is_err()
+    {
+        let mysql = format!("SET SESSION max_execution_time = {}", limit.as_millis());
+        let _ = conn.execute(sea_orm::sqlx::AssertSqlSafe(mysql)).await;
+    }
+    Ok(())
+}
+
+/// Connections `pool` holds open, and how many of them are idle.
+pub(crate) fn pool_usage(pool: &DatabaseConnection) -> (u32, u32) {
+    let idle = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match pool.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = pool.get_postgres_connection_pool();
+            (pool.size(), idle(pool.num_idle()))
+        }
+        DatabaseBackend::MySql => {
+            let pool = pool.get_mysql_connection_pool();
+            (pool.size(), idle(pool.num_idle()))
+        }
+        _ => {
+            let pool = pool.get_sqlite_connection_pool();
+            (pool.size(), idle(pool.num_idle()))
+        }
     }
 }

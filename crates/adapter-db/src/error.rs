@@ -2,7 +2,9 @@ use std::future::Future;
 
 use roster_domain::{Error, Result};
 use sea_orm::sqlx;
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlErr};
+
+use crate::deadline::is_timed_out;
 
 /// Maps a database error to the domain's: a taken unique key is a conflict, a missing
 /// referenced row is "not found", a lost connection is "unavailable" (so callers answer 503
@@ -22,11 +24,11 @@ pub(crate) fn db_err(err: DbErr) -> Error {
         return Error::Invalid("the input holds characters the database cannot store".into());
     }
     if is_transaction_conflict(&err) {
-        return Error::Unavailable(TRANSACTION_CONFLICT.into());
+        return transaction_conflict();
     }
-    if is_connection_fault(&err) {
-        tracing::warn!(error = %err, "database unavailable");
-        return Error::Unavailable("the database cannot be reached".into());
+    if let Some(reason) = unavailable(&err) {
+        tracing::warn!(error = %err, reason, "database unavailable");
+        return Error::Unavailable(reason.into());
     }
     tracing::error!(error = %err, "database error");
     Error::Internal("database error".into())
@@ -35,6 +37,11 @@ pub(crate) fn db_err(err: DbErr) -> Error {
 /// The reason of an [`Error::Unavailable`] for a transaction the database aborted to break a
 /// deadlock or a serialization conflict; [`retrying`] runs such a transaction again.
 const TRANSACTION_CONFLICT: &str = "concurrent changes collided; please retry";
+
+/// A transaction that must run again, as [`retrying`] does.
+pub(crate) fn transaction_conflict() -> Error {
+    Error::Unavailable(TRANSACTION_CONFLICT.into())
+}
 
 /// Runs a transaction, again (a few times) when the database aborted it as a deadlock
 /// victim, as InnoDB does under concurrent upserts. Other outcomes return as they are.
@@ -91,18 +98,61 @@ pub(crate) fn is_sqlite_busy_at_connect(err: &DbErr) -> bool {
     }
 }
 
-fn is_connection_fault(err: &DbErr) -> bool {
-    match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
-                **e,
-                sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::WorkerCrashed
-            )
-        }
-        _ => false,
+/// Why the database cannot serve, when that is what `err` says.
+fn unavailable(err: &DbErr) -> Option<&'static str> {
+    if is_timed_out(err) {
+        return Some("the database did not answer in time");
     }
+    if is_too_many_connections(err) {
+        return Some("the database has too many connections");
+    }
+    if is_statement_timeout(err) {
+        return Some("the database ended a statement that ran too long");
+    }
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => {
+            Some("database pool exhausted: every connection is in use")
+        }
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Some("database unreachable"),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            **e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        )
+        .then_some("database unreachable"),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's 53300; MySQL's 1040 (the server's limit) and 1226 (the account's).
+fn is_too_many_connections(err: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(mysql.number(), 1040 | 1226);
+    }
+    db.code().is_some_and(|code| code == "53300")
+}
+
+/// PostgreSQL's 57014 (`statement_timeout`), MariaDB's 70100 (`max_statement_time`),
+/// MySQL's 3024 (`max_execution_time`).
+fn is_statement_timeout(err: &DbErr) -> bool {
+    let mysql_number = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+            .map(sqlx::mysql::MySqlDatabaseError::number),
+        _ => None,
+    };
+    mysql_number == Some(3024)
+        || sqlstate(err).is_some_and(|code| code == "57014" || code == "70100")
 }

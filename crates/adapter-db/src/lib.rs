@@ -5,8 +5,10 @@
 
 mod bulk;
 mod cache;
+mod clock;
 mod connect;
 mod counts;
+mod deadline;
 mod entities;
 mod error;
 mod freshness;
@@ -21,6 +23,7 @@ mod websites;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use connect::{Backend, Store};
+pub use clock::DatabaseClock;
+pub use connect::{Backend, Store, StoreOptions};
 /// How long a write through one instance may go unseen by the others' caches.
 pub use freshness::WINDOW as CACHE_WINDOW;

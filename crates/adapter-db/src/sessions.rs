@@ -5,7 +5,6 @@ use roster_domain::{Error, Principal, Result, TokenHash, UserId, Username};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -94,11 +93,18 @@ impl SessionStore for Store {
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        let txn = self.db.begin().await.map_err(db_err)?;
         let done = session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(now))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(db_err)?;
+        // Like any other change to sessions: no instance may go on serving one from memory.
+        if done.rows_affected > 0 {
+            self.commit_change(txn).await?;
+        } else {
+            txn.commit().await.map_err(db_err)?;
+        }
         Ok(done.rows_affected)
     }
 }

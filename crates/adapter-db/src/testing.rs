@@ -66,6 +66,19 @@ where
     store.close().await.expect("close");
 }
 
+/// A store on `url` on a host whose clock runs ten minutes fast.
+///
+/// # Panics
+/// When the store cannot be opened.
+pub async fn connect_ten_minutes_fast(url: &str) -> crate::Store {
+    fn fast() -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::TimeDelta::minutes(10)
+    }
+    crate::Store::connect_on_host_clock(url, crate::StoreOptions::default(), fast)
+        .await
+        .expect("connect")
+}
+
 /// Runs `sql` on the store's database behind its back: no users version is stamped, so the
 /// copies the store keeps in memory go on being served, and a test can tell them from reads.
 ///

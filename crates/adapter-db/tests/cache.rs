@@ -14,6 +14,7 @@ roster_db::on_every_backend!(
     crate::two_stores;
     a_user_changed_elsewhere_is_served_changed_within_the_window,
     a_session_revoked_elsewhere_is_refused_within_the_window,
+    a_session_purged_elsewhere_is_refused_within_the_window,
 );
 
 async fn two_stores<F, Fut>(backend: roster_db::Backend, test: F)
@@ -137,4 +138,25 @@ async fn a_session_revoked_elsewhere_is_refused_within_the_window(first: Store, 
             .unwrap(),
         None
     );
+}
+
+async fn a_session_purged_elsewhere_is_refused_within_the_window(first: Store, second: Store) {
+    let user = first.insert(user("carol", Role::User)).await.unwrap();
+    let token = TokenHash([3; 32]);
+    let now = Utc::now().trunc_subsecs(6);
+    let hash = &user.password_hash;
+    let opened = first.create(&token, user.id, hash, now, now + Duration::hours(1));
+    assert!(opened.await.unwrap());
+    assert!(
+        second
+            .principal(&token, Utc::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A purge as of a later time deletes the session while `second` holds it in memory.
+    let purged = first.purge_expired(now + Duration::hours(2)).await.unwrap();
+    assert_eq!(purged, 1);
+    window().await;
+    assert_eq!(second.principal(&token, Utc::now()).await.unwrap(), None);
 }

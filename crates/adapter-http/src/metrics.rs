@@ -2,7 +2,8 @@
 //! the database pool.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Connections of the database pool, read when `/metrics` is scraped.
@@ -10,6 +11,8 @@ use prometheus::{
 pub struct PoolUsage {
     pub open: u32,
     pub idle: u32,
+    /// Connections the pool opens at most.
+    pub max: u32,
 }
 
 /// How a login ended, for the login counter.
@@ -39,6 +42,7 @@ pub struct Metrics {
     latency: HistogramVec,
     logins: IntCounterVec,
     pool: IntGaugeVec,
+    pool_max: IntGauge,
 }
 
 impl Default for Metrics {
@@ -77,12 +81,18 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
+        let pool_max = IntGauge::new(
+            "roster_db_pool_max_connections",
+            "Database connections the pool opens at most",
+        )
+        .expect("valid metric");
         let registry = Registry::new();
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(logins.clone()),
             Box::new(pool.clone()),
+            Box::new(pool_max.clone()),
         ] {
             registry.register(collector).expect("registered once");
         }
@@ -92,6 +102,7 @@ impl Metrics {
             latency,
             logins,
             pool,
+            pool_max,
         }
     }
 
@@ -122,6 +133,7 @@ impl Metrics {
         self.pool
             .with_label_values(&["idle"])
             .set(i64::from(pool.idle));
+        self.pool_max.set(i64::from(pool.max));
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)
@@ -143,12 +155,17 @@ mod tests {
             retry_after: std::time::Duration::from_secs(1),
         });
         metrics.login(&throttled);
-        let text = metrics.render(PoolUsage { open: 5, idle: 2 });
+        let text = metrics.render(PoolUsage {
+            open: 5,
+            idle: 2,
+            max: 16,
+        });
         assert!(text.contains(
             r#"roster_http_requests_total{method="GET",route="/api/users",status="200"} 2"#
         ));
         assert!(text.contains(r#"roster_http_request_duration_seconds_bucket{method="GET",route="/api/users",status="200",le="0.005"} 2"#));
         assert!(text.contains(r#"roster_logins_total{outcome="throttled"} 1"#));
         assert!(text.contains(r#"roster_db_pool_connections{state="in_use"} 3"#));
+        assert!(text.contains("roster_db_pool_max_connections 16"));
     }
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use roster_app::password::{Argon2Config, Argon2Hasher, WorkerPool};
 use roster_app::{AuthConfig, CreateUser, Ports, Roster, UpdateUser};
 use roster_db::Store;
-use roster_domain::ports::SystemClock;
 use roster_domain::{Role, UserKey};
 
 #[tokio::main]
@@ -26,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sessions: Arc::new(store.clone()),
         throttle: Arc::new(store.clone()),
         hasher: Arc::new(hasher),
-        clock: Arc::new(SystemClock),
+        clock: Arc::new(store.clock()),
     };
     let roster = Roster::build(ports, AuthConfig::default()).await?;
     roster.bootstrap_admin(Some("first-admin-pass")).await?;

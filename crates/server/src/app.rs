@@ -9,7 +9,6 @@ use anyhow::Context;
 use roster_app::password::{Argon2Hasher, WorkerPool};
 use roster_app::{Ports, Roster};
 use roster_db::Store;
-use roster_domain::ports::SystemClock;
 use roster_http::{AppState, PoolProbe, PoolUsage, ReadyCheck};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -44,7 +43,7 @@ pub async fn wire(config: &Config) -> anyhow::Result<(Store, Roster)> {
 /// # Errors
 /// As [`wire`].
 pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roster)> {
-    let store = Store::connect(&config.database_url)
+    let store = Store::connect_with(&config.database_url, config.store())
         .await
         .context("opening the database")?;
     store.migrate().await.context("migrating the database")?;
@@ -60,7 +59,7 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
         sessions: Arc::new(store.clone()),
         throttle: Arc::new(store.clone()),
         hasher: Arc::new(hasher),
-        clock: Arc::new(SystemClock),
+        clock: Arc::new(store.clock()),
     };
     let roster = Roster::build(ports, config.auth()).await?;
     Ok((store, roster))
@@ -69,6 +68,9 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
 /// Connections at most on the metrics listener: scrapers are few, and its descriptors come
 /// out of the same open-file limit as the main listener's.
 const METRICS_CONNECTIONS: u32 = 16;
+
+/// How long shutdown waits for the database pool to close.
+const STORE_CLOSE: Duration = Duration::from_secs(5);
 
 /// A migrated store, wired use-cases and bound listeners: ready to serve.
 pub struct Application {
@@ -97,7 +99,11 @@ impl Application {
         let pool_store = store.clone();
         let pool: PoolProbe = Arc::new(move || {
             let (open, idle) = pool_store.pool_usage();
-            PoolUsage { open, idle }
+            PoolUsage {
+                open,
+                idle,
+                max: pool_store.pool_size(),
+            }
         });
         let listener = bind(config.listen).await?;
         let metrics_listener = match config.metrics_listen {
@@ -163,7 +169,14 @@ impl Application {
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }
-        self.store.close().await?;
+        // Closing waits for connections in use, which a database that stopped answering
+        // never gives back.
+        if tokio::time::timeout(STORE_CLOSE, self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database pool did not close in time; leaving it");
+        }
         Ok(())
     }
 }

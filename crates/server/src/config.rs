@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use roster_app::password::Argon2Config;
 use roster_app::{AuthConfig, ThrottleConfig};
+use roster_db::StoreOptions;
 use roster_domain::PasswordPolicy;
 use roster_http::Mounts;
 
@@ -44,6 +45,19 @@ pub struct Config {
         global = true
     )]
     pub database_url: String,
+
+    /// Database connections this instance opens at most. N instances open up to N times
+    /// this many: keep that under the database's `max_connections`.
+    #[arg(long, env = "ROSTER_DB_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
+    pub db_pool_size: u32,
+
+    /// Milliseconds a database call may take, waiting for a connection included; then the
+    /// request is answered 503. The database is told to end statements that run longer.
+    #[arg(long, env = "ROSTER_DB_TIMEOUT_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(100..=MAX_TIMEOUT_SECS * 1000),
+          global = true)]
+    pub db_timeout_ms: u64,
 
     /// Password of the first admin, created when the database is empty; without it a
     /// random password is generated and logged once.
@@ -191,6 +205,9 @@ pub enum Command {
     /// Bring users over from another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Act on what the running instances keep in memory.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Fill an empty database with generated users and teams, for benchmarks.
     #[command(hide = true)]
     Seed {
@@ -201,6 +218,14 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         team_size: u64,
     },
+}
+
+/// `roster cache …`.
+#[derive(Subcommand, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheCommand {
+    /// Tell every instance that users, grants or sessions were changed outside Roster (by
+    /// SQL): each drops what it keeps in memory within a few milliseconds.
+    Flush,
 }
 
 /// `roster import …`.
@@ -308,6 +333,13 @@ impl Config {
                 window: Duration::from_secs(self.login_window_secs),
             },
         }
+    }
+
+    pub fn store(&self) -> StoreOptions {
+        let mut options = StoreOptions::default();
+        options.pool_size = self.db_pool_size;
+        options.timeout = Duration::from_millis(self.db_timeout_ms);
+        options
     }
 
     pub fn argon2(&self) -> Argon2Config {

@@ -1,4 +1,4 @@
-use roster_server::config::{Command, ImportCommand};
+use roster_server::config::{CacheCommand, Command, ImportCommand};
 use roster_server::{Application, Config, cli, import, seed, telemetry};
 
 use std::process::ExitCode;
@@ -40,9 +40,17 @@ async fn run() -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Command::Migrate => {
-            let store = roster_db::Store::connect(&config.database_url).await?;
+            let store =
+                roster_db::Store::connect_with(&config.database_url, config.store()).await?;
             store.migrate().await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Cache(CacheCommand::Flush) => {
+            let store =
+                roster_db::Store::connect_with(&config.database_url, config.store()).await?;
+            store.mark_changed().await?;
+            tracing::info!("every instance will read users and sessions afresh");
             Ok(())
         }
         Command::User(command) => cli::run(&config, command).await,

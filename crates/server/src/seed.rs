@@ -4,6 +4,7 @@
 //! generator can address any user without asking for it first.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::bail;
 use chrono::Utc;
@@ -20,13 +21,17 @@ use crate::config::Config;
 pub const PASSWORD: &str = "bench-password";
 
 const BATCH: u64 = 10_000;
+const SEED_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Seeds `users` users into the configured, empty database.
 ///
 /// # Errors
 /// When the database is not empty or cannot be written.
 pub async fn run(config: &Config, users: u64, team_size: u64) -> anyhow::Result<()> {
-    let store = Store::connect(&config.database_url).await?;
+    // Seeding writes many rows a statement: more than a request's timeout allows.
+    let mut options = config.store();
+    options.timeout = options.timeout.max(SEED_TIMEOUT);
+    let store = Store::connect_with(&config.database_url, options).await?;
     store.migrate().await?;
     if roster_domain::ports::UserRepository::stats(&store)
         .await?

@@ -182,7 +182,11 @@ async fn an_import_that_would_leave_no_admin_is_refused() {
 async fn sigterm_lets_the_request_in_flight_finish() {
     let db = fresh(Backend::Sqlite).await.unwrap();
     // A costly hash makes the login slow enough to be in flight when the signal comes.
-    let (mut server, base) = serve(&db.url, ["262144", "6"]).await;
+    let (mut server, base) = serve(
+        &db.url,
+        &["--argon2-memory-kib", "262144", "--argon2-iterations", "6"],
+    )
+    .await;
     let client = reqwest::Client::new();
     let request = client
         .post(format!("{base}/api/auth/login"))
@@ -226,7 +230,11 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
     use roster_domain::ports::UserRepository;
 
     let db = fresh(Backend::Sqlite).await.unwrap();
-    let (mut server, base) = serve(&db.url, ["1024", "1"]).await;
+    let (mut server, base) = serve(
+        &db.url,
+        &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
+    )
+    .await;
     let client = reqwest::Client::new();
     let login = client
         .post(format!("{base}/api/auth/login"))
@@ -276,9 +284,9 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
     store.close().await.unwrap();
 }
 
-/// Starts the real binary on a free port with `argon2` costs, waits until it answers, and
+/// Starts the real binary on a free port with `extra` flags, waits until it answers, and
 /// returns it with its base URL.
-async fn serve(db_url: &str, argon2: [&str; 2]) -> (std::process::Child, String) {
+pub(crate) async fn serve(db_url: &str, extra: &[&str]) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -292,12 +300,7 @@ async fn serve(db_url: &str, argon2: [&str; 2]) -> (std::process::Child, String)
             "--hash-threads",
             "1",
         ])
-        .args([
-            "--argon2-memory-kib",
-            argon2[0],
-            "--argon2-iterations",
-            argon2[1],
-        ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -343,5 +346,46 @@ async fn three_instances_migrating_at_once_all_succeed() {
                 );
             }
         }
+    }
+}
+
+/// A change made by SQL behind Roster's back is served only once an operator runs
+/// `roster cache flush`, which every instance then heeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_flush_makes_every_instance_see_a_change_made_by_sql() {
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let Some(app) = crate::helpers::spawn_app(backend, &[]).await else {
+            eprintln!("skipped: {backend:?} is not configured");
+            continue;
+        };
+        let admin = app.admin_token().await;
+        let body = serde_json::json!({ "username": "dora", "password": "password-1" });
+        let created = app
+            .mcp(reqwest::Method::POST, "/users", Some(&admin), Some(body))
+            .await;
+        assert_eq!(created.0, reqwest::StatusCode::CREATED, "{}", created.1);
+        let role = |app: &crate::helpers::TestApp| {
+            let admin = admin.clone();
+            let app_url = app.url("/api/users/dora");
+            let client = app.client.clone();
+            async move {
+                let got = client.get(app_url).bearer_auth(admin).send().await.unwrap();
+                let body: serde_json::Value = got.json().await.unwrap();
+                body["data"]["role"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        assert_eq!(role(&app).await, "user");
+
+        let store = roster_db::Store::connect(&app.db_url).await.unwrap();
+        let sql = "UPDATE users SET role = 'view-only' WHERE username = 'dora'";
+        roster_db::testing::execute_unstamped(&store, sql).await;
+        tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
+        assert_eq!(role(&app).await, "user", "{backend:?}: served from memory");
+
+        let out = roster(&app.db_url, &["cache", "flush"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
+        assert_eq!(role(&app).await, "view-only", "{backend:?}");
+        store.close().await.unwrap();
     }
 }

@@ -3,20 +3,25 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{Backend, spawn_app_on};
+use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, spawn_app_on};
 
-/// A TCP proxy to the database that can be cut, and mended, at will.
+/// A TCP proxy to the database that can be cut (every link reset, new ones refused),
+/// frozen (every byte swallowed, nothing reset, as when the database moved away) and
+/// mended.
 struct Proxy {
     port: u16,
     down: Arc<AtomicBool>,
+    frozen: Arc<AtomicBool>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -25,25 +30,36 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let down = Arc::new(AtomicBool::new(false));
+        let frozen = Arc::new(AtomicBool::new(false));
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (flag, all) = (down.clone(), links.clone());
+        let (flag, ice, all) = (down.clone(), frozen.clone(), links.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else {
+                let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
                 if flag.load(Ordering::SeqCst) {
                     continue; // refused: the connection is dropped at once
                 }
-                let upstream = upstream.clone();
+                let (upstream, ice) = (upstream.clone(), ice.clone());
                 all.lock().await.push(tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    if let Ok(server) = TcpStream::connect(upstream).await {
+                        let (from_client, to_client) = client.into_split();
+                        let (from_server, to_server) = server.into_split();
+                        tokio::join!(
+                            pump(from_client, to_server, &ice),
+                            pump(from_server, to_client, &ice)
+                        );
                     }
                 }));
             }
         });
-        Self { port, down, links }
+        Self {
+            port,
+            down,
+            frozen,
+            links,
+        }
     }
 
     async fn cut(&self) {
@@ -53,8 +69,27 @@ impl Proxy {
         }
     }
 
+    fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
     fn mend(&self) {
         self.down.store(false, Ordering::SeqCst);
+        self.frozen.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Copies one direction of a link, dropping what arrives while the proxy is frozen.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, frozen: &AtomicBool) {
+    let mut buffer = vec![0; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if !frozen.load(Ordering::SeqCst) && to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -138,4 +173,145 @@ async fn postgres_outage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_outage() {
     outage_is_503_and_recovery_needs_no_restart(Backend::MySql).await;
+}
+
+/// How long a request may take to be answered 503 while the database swallows packets:
+/// the database timeout the tests set, and some slack for a loaded machine.
+const TIMEOUT_MS: &str = "1000";
+const PROMPT_503: Duration = Duration::from_millis(2000);
+
+/// A request during a frozen outage, and how long its answer took.
+async fn timed(app: &TestApp, method: Method, path: &str, token: &str) -> (StatusCode, Duration) {
+    let started = Instant::now();
+    let (status, _) = app.mcp(method, path, Some(token), None).await;
+    (status, started.elapsed())
+}
+
+/// A database that swallows every packet (nothing reset) must not wedge the instance:
+/// every request is answered 503 promptly, and once the database answers again service
+/// resumes without a restart.
+async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend) {
+    let Some(db) = roster_db::testing::fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let (host, _) = through(&db.url, 0);
+    let proxy = Proxy::start(host).await;
+    let (_, url) = through(&db.url, proxy.port);
+    let app = spawn_app_on(&url, &["--db-timeout-ms", TIMEOUT_MS]).await;
+    let admin = app.admin_token().await;
+    let body = json!({ "username": "kept", "password": "password-1" });
+    let created = app
+        .mcp(Method::POST, "/users", Some(&admin), Some(body))
+        .await;
+    assert_eq!(created.0, StatusCode::CREATED, "{}", created.1);
+
+    proxy.freeze();
+    // More rounds than the pool has connections, so that connections given up on must be
+    // given back for later requests to be answered as promptly.
+    for round in 0..6 {
+        let answers = [
+            timed(&app, Method::GET, "/users/kept", &admin).await,
+            timed(&app, Method::GET, "/users", &admin).await,
+            timed(&app, Method::DELETE, "/users/nobody", &admin).await,
+        ];
+        for (status, took) in answers {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "round {round}");
+            assert!(took < PROMPT_503, "round {round}: answered after {took:?}");
+        }
+        let started = Instant::now();
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            started.elapsed() < PROMPT_503,
+            "/readyz took {:?}",
+            started.elapsed()
+        );
+    }
+
+    proxy.mend();
+    let mended = Instant::now();
+    loop {
+        let (status, body) = app
+            .mcp(Method::GET, "/users/kept", Some(&admin), None)
+            .await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            mended.elapsed() < Duration::from_secs(5),
+            "still {status} after the database came back: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let (status, _) = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_frozen() {
+    a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_frozen() {
+    a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::MySql).await;
+}
+
+/// SIGTERM while the database swallows packets and requests wait on it: the server still
+/// stops within its grace period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_frozen_outage_stops_the_server() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some(db) = roster_db::testing::fresh(backend).await else {
+            eprintln!("skipped: {backend:?} is not configured");
+            continue;
+        };
+        let (host, _) = through(&db.url, 0);
+        let proxy = Proxy::start(host).await;
+        let (_, url) = through(&db.url, proxy.port);
+        let (mut server, base) = crate::cli::serve(
+            &url,
+            &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
+        let body: serde_json::Value = login.json().await.unwrap();
+        let token = body["token"].as_str().unwrap().to_owned();
+        proxy.freeze();
+        let waiting = tokio::spawn(
+            client
+                .get(format!("{base}/api/users"))
+                .bearer_auth(token)
+                .send(),
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let signalled = Instant::now();
+        let exited = tokio::task::spawn_blocking(move || server.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exited.success(), "{backend:?}: {exited:?}");
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "{backend:?}: stopped {:?} after the signal",
+            signalled.elapsed()
+        );
+        let _ = waiting.await;
+        proxy.mend();
+    }
 }
