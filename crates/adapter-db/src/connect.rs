@@ -70,7 +70,9 @@ impl Store {
     /// [`Error::Invalid`] for an unsupported URL or a zero pool size or timeout,
     /// [`Error::Unavailable`] when the database cannot be reached.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self> {
-        Self::connect_on_host_clock(url, options, Utc::now).await
+        // Boxed: the driver's connect futures nest deeply enough to break the layout
+        // computation of a binary's main future in release builds.
+        Box::pin(Self::connect_on_host_clock(url, options, Utc::now)).await
     }
 
     /// As [`Store::connect_with`], with `local` for this host's clock.
