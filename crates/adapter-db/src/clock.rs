@@ -6,7 +6,7 @@
 //! once at connect), and tells the time as the database would.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use roster_domain::ports::Clock;
@@ -31,13 +31,19 @@ impl Clock for DatabaseClock {
 #[derive(Debug)]
 pub(crate) struct Offset {
     micros: AtomicI64,
+    measured: AtomicBool,
     local: LocalClock,
 }
+
+/// A reading whose round trip took longer (waiting for a pool connection, say) says little
+/// about when the database read its clock; after the first, such readings are left out.
+const TRUSTED_ROUND_TRIP: TimeDelta = TimeDelta::milliseconds(20);
 
 impl Offset {
     pub(crate) fn new(local: LocalClock) -> Arc<Self> {
         Arc::new(Self {
             micros: AtomicI64::new(0),
+            measured: AtomicBool::new(false),
             local,
         })
     }
@@ -58,9 +64,14 @@ impl Offset {
         database: DateTime<Utc>,
         received: DateTime<Utc>,
     ) {
-        let halfway = sent + (received - sent) / 2;
+        let round_trip = received - sent;
+        if round_trip > TRUSTED_ROUND_TRIP && self.measured.load(Ordering::Relaxed) {
+            return;
+        }
+        let halfway = sent + round_trip / 2;
         if let Some(micros) = (database - halfway).num_microseconds() {
             self.micros.store(micros, Ordering::Relaxed);
+            self.measured.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -125,5 +136,12 @@ mod tests {
         let told = offset.clock().now();
         let off = (told - Utc::now()).num_milliseconds().abs();
         assert!(off < 1000, "{off} ms from the database's time");
+
+        // A slow reading, once one is had, is left out.
+        let sent = offset.local_now();
+        let received = sent + TimeDelta::seconds(1);
+        offset.record(sent, sent, received);
+        let off = (offset.clock().now() - Utc::now()).num_milliseconds().abs();
+        assert!(off < 1000, "a slow reading moved the clock by {off} ms");
     }
 }

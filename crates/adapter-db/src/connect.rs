@@ -9,7 +9,7 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::cache::ReadCache;
 use crate::clock::{self, DatabaseClock, LocalClock, Offset};
-use crate::deadline::{Db, Deadline};
+use crate::deadline::{Db, Deadline, PATIENCE};
 use crate::error::{db_err, is_sqlite_busy_at_connect, retrying};
 use crate::migration::{self, Migrator};
 
@@ -23,7 +23,7 @@ pub enum Backend {
 
 /// The sea-orm store behind every storage port. Cheap to clone: clones share one pool and
 /// one cache of users and sessions.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) cache: Arc<ReadCache>,
@@ -32,15 +32,30 @@ pub struct Store {
     url: Arc<str>,
 }
 
+impl std::fmt::Debug for Store {
+    // Not the URL: it may hold the database's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long migrations wait for a connection and for SQLite's lock.
+const MIGRATION_WAIT: Duration = Duration::from_secs(30);
+
 /// How a [`Store`] uses its database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoreOptions {
     /// Connections the pool opens at most.
     pub pool_size: u32,
-    /// How long a call to the database may take, waiting for a connection included: past
-    /// it the call fails as unavailable. The database is told to end statements that run
-    /// longer, where it can be (PostgreSQL, MariaDB, MySQL's reads).
+    /// How long the database may stay silent before a call gives up on it and fails as
+    /// unavailable, and how long a call may wait for a pool connection. While the database
+    /// answers other calls, one call may take five times as long (waiting for locks, say);
+    /// the database is told to end statements that run longer than that, where it can be
+    /// (PostgreSQL, MariaDB, MySQL's reads).
     pub timeout: Duration,
 }
 
@@ -87,33 +102,30 @@ impl Store {
             ));
         }
         let deadline = Deadline::new(options.timeout);
-        let mut connect = base_options(url, options.timeout)?;
+        let longest = options.timeout * PATIENCE;
+        let mut connect = base_options(url, longest)?;
         connect
             .max_connections(options.pool_size)
             .acquire_timeout(options.timeout)
-            .statement_timeout(options.timeout)
-            // PostgreSQL then notices clients that vanished and ends their sessions.
-            .map_sqlx_postgres_opts(|opts| {
+            .statement_timeout(longest)
+            // PostgreSQL then ends the sessions, and frees the locks, of clients that
+            // vanished or left a transaction open.
+            .map_sqlx_postgres_opts(move |opts| {
                 opts.options([
-                    ("tcp_keepalives_idle", "10"),
-                    ("tcp_keepalives_interval", "5"),
-                    ("tcp_keepalives_count", "3"),
+                    ("tcp_keepalives_idle", "10".to_owned()),
+                    ("tcp_keepalives_interval", "5".to_owned()),
+                    ("tcp_keepalives_count", "3".to_owned()),
+                    (
+                        "idle_in_transaction_session_timeout",
+                        longest.as_millis().to_string(),
+                    ),
                 ])
             });
-        let released = deadline.clone();
-        connect.map_sqlx_postgres_pool_opts(move |pool| {
-            let released = released.clone();
-            pool.after_release(move |conn, _| Deadline::release_check(released.clone(), conn))
-        });
-        let released = deadline.clone();
-        let limit = options.timeout;
         connect.map_sqlx_mysql_pool_opts(move |pool| {
-            let released = released.clone();
-            pool.after_connect(move |conn, _| Box::pin(mysql_statement_timeout(conn, limit)))
-                .after_release(move |conn, _| Deadline::release_check(released.clone(), conn))
+            pool.after_connect(move |conn, _| Box::pin(mysql_session(conn, longest)))
         });
         let pool = open(&connect).await?;
-        let db = Db::new(pool, deadline, options.pool_size);
+        let db = Db::new(pool, connect, deadline, options.pool_size);
         let offset = Offset::new(local);
         clock::measure(&db, &offset).await.map_err(db_err)?;
         let cache = Arc::new(ReadCache::new(db.clone(), offset.clone()));
@@ -132,11 +144,13 @@ impl Store {
     /// # Errors
     /// [`Error::Unavailable`] or [`Error::Internal`] when a migration cannot run.
     pub async fn migrate(&self) -> Result<()> {
+        // An in-memory SQLite database is the pool's own: another connection would not see it.
+        if self.url.contains(":memory:") || self.url.contains("mode=memory") {
+            return migrate_on(&self.db.pool()).await;
+        }
         // A connection of its own, without deadlines: a migration may take long.
-        let mut options = base_options(&self.url, Duration::from_secs(30))?;
-        options
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30));
+        let mut options = base_options(&self.url, MIGRATION_WAIT)?;
+        options.max_connections(1).acquire_timeout(MIGRATION_WAIT);
         let db = open(&options).await?;
         let migrated = migrate_on(&db).await;
         let closed = db.close().await.map_err(db_err);
@@ -154,7 +168,7 @@ impl Store {
 
     /// Connections the pool holds open, and how many of them are idle.
     pub fn pool_usage(&self) -> (u32, u32) {
-        pool_usage(self.db.pool())
+        pool_usage(&self.db.pool())
     }
 
     /// The database's clock, which every instance on this database agrees on.
@@ -184,8 +198,9 @@ impl Store {
     }
 }
 
-/// What every pool of a store shares: the URL, SQLite's settings, quiet logs.
-fn base_options(url: &str, connect_timeout: Duration) -> Result<ConnectOptions> {
+/// What every pool of a store shares: the URL, SQLite's settings, quiet logs. A connection
+/// and SQLite's write lock are waited for `wait`.
+fn base_options(url: &str, wait: Duration) -> Result<ConnectOptions> {
     if !["sqlite:", "postgres:", "postgresql:", "mysql:", "mariadb:"]
         .iter()
         .any(|scheme| url.starts_with(scheme))
@@ -198,7 +213,7 @@ fn base_options(url: &str, connect_timeout: Duration) -> Result<ConnectOptions> 
     let mut options = ConnectOptions::new(url);
     options
         .min_connections(1)
-        .connect_timeout(connect_timeout)
+        .connect_timeout(wait)
         .sqlx_logging(false)
         // A ping on every checkout doubled the round trips of each query; a connection
         // idle this long may have been dropped by the server, a hot one has just worked.
@@ -206,7 +221,7 @@ fn base_options(url: &str, connect_timeout: Duration) -> Result<ConnectOptions> 
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(connect_timeout)
+                .busy_timeout(wait)
                 .foreign_keys(true)
         });
     Ok(options)
@@ -243,22 +258,26 @@ async fn migrate_on(db: &DatabaseConnection) -> Result<()> {
     .await
 }
 
-/// MariaDB ends statements that run past `max_statement_time`; MySQL, reads that run past
-/// `max_execution_time`. Whichever the server knows is set; neither failing is no reason
-/// to refuse the connection.
-async fn mysql_statement_timeout(
+/// Bounds on a MySQL session, `limit` each: its statements (MariaDB's
+/// `max_statement_time`; MySQL's `max_execution_time`, reads only), its waits for row
+/// locks, and an open transaction left idle (MariaDB's `idle_transaction_timeout`), so that
+/// an instance that vanished mid-transaction does not hold its locks for the 8 hours of
+/// `wait_timeout`. What the server does not know is left out; no reason to refuse the
+/// connection.
+async fn mysql_session(
     conn: &mut sea_orm::sqlx::MySqlConnection,
     limit: Duration,
 ) -> std::result::Result<(), sea_orm::sqlx::Error> {
-    use sea_orm::sqlx::Executor;
-    let mariadb = format!("SET SESSION max_statement_time = {}", limit.as_secs_f64());
-    if conn
-        .execute(sea_orm::sqlx::AssertSqlSafe(mariadb))
-        .await
-        .is_err()
-    {
-        let mysql = format!("SET SESSION max_execution_time = {}", limit.as_millis());
-        let _ = conn.execute(sea_orm::sqlx::AssertSqlSafe(mysql)).await;
+    use sea_orm::sqlx::{AssertSqlSafe, Executor};
+    let (secs, millis) = (limit.as_secs().max(1), limit.as_millis());
+    let mariadb = format!(
+        "SET SESSION max_statement_time = {secs}, innodb_lock_wait_timeout = {secs}, \
+         idle_transaction_timeout = {secs}"
+    );
+    if conn.execute(AssertSqlSafe(mariadb)).await.is_err() {
+        let mysql =
+            format!("SET SESSION max_execution_time = {millis}, innodb_lock_wait_timeout = {secs}");
+        let _ = conn.execute(AssertSqlSafe(mysql)).await;
     }
     Ok(())
 }

@@ -2,118 +2,102 @@
 //!
 //! A connection whose packets are swallowed (a failover, a database that moved) answers
 //! nothing and is never reset, and the driver times out no statement. Every statement,
-//! `BEGIN` and `COMMIT` made through [`Db`] or [`Txn`] gives up after the store's timeout.
-//! A connection given up on may be stuck mid-statement: the pool tests it before taking it
-//! back (see [`Deadline::release_check`]), within the same timeout, so that it cannot hold
-//! its slot for the quarter of an hour the kernel takes to give up on it.
+//! `BEGIN` and `COMMIT` made through [`Db`] or [`Txn`] gives up once the database has been
+//! silent for the store's timeout, or after [`PATIENCE`] times as long while it answers
+//! other calls. The connections silent calls held, and any the pool was pinging (with no
+//! timeout of its own) when the silence began, may never come back: a call that gives up
+//! for silence replaces the pool with a new one and closes the old one in the background,
+//! so that no dead connection holds a slot that calls need.
 
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use sea_orm::sqlx;
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, QueryResult, RuntimeErr, Statement, TransactionTrait,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement,
+    TransactionTrait,
 };
+use tokio::time::Instant;
 
-/// How long after a call was given up on the pool tests returning connections. Past it,
-/// the connection given up on has long been returned.
-const SUSPECT_FOR: Duration = Duration::from_secs(10);
+/// How many times the timeout one call may take while the database answers others: waits
+/// for locks under load are no outage.
+pub(crate) const PATIENCE: u32 = 5;
 
-/// The store's timeout, and when it last gave up on a call.
+/// When a call is given up on.
 #[derive(Debug)]
 pub(crate) struct Deadline {
-    limit: Duration,
+    /// How long the database may stay silent before a call gives up on it.
+    silence: Duration,
+    /// The longest a call may take, even while the database answers others.
+    cap: Duration,
     epoch: Instant,
-    /// Milliseconds from `epoch` to the last call given up on or cancelled, plus one; 0
-    /// when none was.
-    abandoned: AtomicU64,
+    /// Milliseconds from `epoch` to the last answer from the database, plus one; 0 when
+    /// none came.
+    answered: AtomicU64,
 }
 
 impl Deadline {
-    pub(crate) fn new(limit: Duration) -> Arc<Self> {
+    pub(crate) fn new(silence: Duration) -> Arc<Self> {
         Arc::new(Self {
-            limit,
+            silence,
+            cap: silence * PATIENCE,
             epoch: Instant::now(),
-            abandoned: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         })
     }
 
     fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+        millis(self.epoch.elapsed()).saturating_add(1)
     }
 
-    fn abandon(&self) {
-        self.abandoned.store(self.now(), Ordering::Relaxed);
+    /// Whether the database has answered no call for the timeout.
+    fn silent(&self) -> bool {
+        let heard = self.answered.load(Ordering::Relaxed);
+        self.now().saturating_sub(heard) >= millis(self.silence)
     }
 
-    /// Whether a call was given up on lately, so that a connection coming back to the pool
-    /// may have been left mid-statement.
-    pub(crate) fn suspect(&self) -> bool {
-        let at = self.abandoned.load(Ordering::Relaxed);
-        let window = u64::try_from(SUSPECT_FOR.as_millis()).unwrap_or(u64::MAX);
-        at != 0 && self.now().saturating_sub(at) < window
-    }
-
-    /// Runs a call within the timeout.
+    /// Runs a call until the database has been silent for the timeout since it started (no
+    /// call has had an answer: it is gone, frozen or unreachable), or for at most the cap.
     async fn run<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
-        let watched = Watched {
-            call: Box::pin(call),
-            deadline: self,
-            finished: false,
-        };
-        tokio::time::timeout(self.limit, watched)
-            .await
-            .unwrap_or_else(|_| Err(timed_out()))
-    }
-
-    /// Tests a connection the pool is taking back, when a call was given up on lately: a
-    /// ping within the timeout, else the connection is closed. Otherwise the pool's own
-    /// ping, which has no timeout, is all it gets.
-    pub(crate) fn release_check<C: sqlx::Connection>(
-        deadline: Arc<Self>,
-        conn: &mut C,
-    ) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
-        Box::pin(async move {
-            if !deadline.suspect() {
-                return Ok(true);
+        let started = self.now();
+        let mut call = std::pin::pin!(call);
+        loop {
+            let heard = self.answered.load(Ordering::Relaxed).max(started);
+            let until = heard
+                .saturating_add(millis(self.silence))
+                .min(started.saturating_add(millis(self.cap)));
+            let left = until.saturating_sub(self.now());
+            if left == 0 {
+                return Err(timed_out());
             }
-            match tokio::time::timeout(deadline.limit, conn.ping()).await {
-                Ok(pinged) => pinged.map(|()| true),
-                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            if let Ok(outcome) =
+                tokio::time::timeout(Duration::from_millis(left), call.as_mut()).await
+            {
+                if answered(&outcome) {
+                    self.answered.store(self.now(), Ordering::Relaxed);
+                }
+                return outcome;
             }
-        })
-    }
-}
-
-/// A call that, dropped before it finished (timed out or cancelled), marks the deadline
-/// before the call itself, and the connection it holds, are dropped.
-struct Watched<'a, F> {
-    call: Pin<Box<F>>,
-    deadline: &'a Deadline,
-    finished: bool,
-}
-
-impl<F: Future> Future for Watched<'_, F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let outcome = ready!(self.call.as_mut().poll(cx));
-        self.finished = true;
-        Poll::Ready(outcome)
-    }
-}
-
-impl<F> Drop for Watched<'_, F> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.deadline.abandon();
         }
+    }
+}
+
+fn millis(span: Duration) -> u64 {
+    u64::try_from(span.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether the database itself answered: a result, or an error of its own.
+fn answered<T>(outcome: &Result<T, DbErr>) -> bool {
+    match outcome {
+        Ok(_) => true,
+        Err(DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) => {
+            e.as_database_error().is_some()
+        }
+        Err(_) => false,
     }
 }
 
@@ -130,48 +114,67 @@ pub(crate) fn is_timed_out(err: &DbErr) -> bool {
         if matches!(&**e, sqlx::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut))
 }
 
-/// The error of an acquire that timed out while the pool had room: no new connection could
-/// be opened in time.
+/// The error of an acquire that timed out while the pool had room or the database was
+/// silent: no connection could be had from the database in time.
 fn cannot_connect() -> DbErr {
     DbErr::Conn(RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(
         io::ErrorKind::NotConnected.into(),
     ))))
 }
 
-/// The pool, with a deadline on every call.
+/// The pool, with a deadline on every call. Clones share the pool and its replacements.
 #[derive(Clone, Debug)]
 pub(crate) struct Db {
-    inner: DatabaseConnection,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pool: RwLock<DatabaseConnection>,
+    /// How to open a replacement: lazily, so that it connects as calls need connections.
+    options: ConnectOptions,
     deadline: Arc<Deadline>,
     max_connections: u32,
+    /// When the pool was last replaced, as [`Deadline::now`] counts; 0 when never.
+    renewed: AtomicU64,
 }
 
 /// A transaction, with a deadline on every call.
 pub(crate) struct Txn {
     inner: DatabaseTransaction,
-    deadline: Arc<Deadline>,
+    db: Db,
 }
 
 impl Db {
     pub(crate) fn new(
-        inner: DatabaseConnection,
+        pool: DatabaseConnection,
+        mut options: ConnectOptions,
         deadline: Arc<Deadline>,
         max_connections: u32,
     ) -> Self {
+        options.connect_lazy(true);
         Self {
-            inner,
-            deadline,
-            max_connections,
+            shared: Arc::new(Shared {
+                pool: RwLock::new(pool),
+                options,
+                deadline,
+                max_connections,
+                renewed: AtomicU64::new(0),
+            }),
         }
     }
 
     /// The pool itself, without deadlines.
-    pub(crate) fn pool(&self) -> &DatabaseConnection {
-        &self.inner
+    pub(crate) fn pool(&self) -> DatabaseConnection {
+        self.shared
+            .pool
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn max_connections(&self) -> u32 {
-        self.max_connections
+        self.shared.max_connections
     }
 
     /// Starts a transaction.
@@ -179,30 +182,72 @@ impl Db {
     /// # Errors
     /// As the other calls.
     pub(crate) async fn begin(&self) -> Result<Txn, DbErr> {
-        let inner = self.timed(self.inner.begin()).await?;
+        let pool = self.pool();
+        let inner = self.timed(pool.begin()).await?;
         Ok(Txn {
             inner,
-            deadline: self.deadline.clone(),
+            db: self.clone(),
         })
     }
 
-    /// A call on the pool within the deadline. An acquire that timed out while the pool had
-    /// room, or while calls were being given up on, means the database does not answer; it
-    /// means the pool is exhausted only when every connection is busy with calls that work.
+    /// A call within the deadline. An acquire that timed out while the pool had room, or
+    /// while the database was silent, means that no connection could be had; it means the
+    /// pool is exhausted only when every connection is busy with calls that get answers.
     async fn timed<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
-        match self.deadline.run(call).await {
+        let deadline = &self.shared.deadline;
+        match deadline.run(call).await {
             Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
-                if self.deadline.suspect() || !self.pool_full() =>
+                if deadline.silent() || !self.pool_full() =>
             {
+                self.renew_if_silent().await;
                 Err(cannot_connect())
+            }
+            Err(err) if is_timed_out(&err) => {
+                self.renew_if_silent().await;
+                Err(err)
             }
             outcome => outcome,
         }
     }
 
     fn pool_full(&self) -> bool {
-        let (open, idle) = crate::connect::pool_usage(&self.inner);
-        open >= self.max_connections && idle == 0
+        let (open, idle) = crate::connect::pool_usage(&self.pool());
+        open >= self.shared.max_connections && idle == 0
+    }
+
+    /// Replaces the pool while the database is silent, at most once per timeout. SQLite
+    /// runs in this process: it is slow at worst, never cut off.
+    async fn renew_if_silent(&self) {
+        let shared = &self.shared;
+        let deadline = &shared.deadline;
+        let last = shared.renewed.load(Ordering::Relaxed);
+        let now = deadline.now();
+        if !deadline.silent()
+            || self.pool().get_database_backend() == DbBackend::Sqlite
+            || (last != 0 && now.saturating_sub(last) < millis(deadline.silence))
+            || shared
+                .renewed
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let fresh = match Database::connect(shared.options.clone()).await {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                tracing::warn!(%error, "could not open a new database pool");
+                return;
+            }
+        };
+        let old = std::mem::replace(
+            &mut *shared.pool.write().unwrap_or_else(PoisonError::into_inner),
+            fresh,
+        );
+        tracing::warn!("the database was silent: its connection pool was replaced");
+        // Closing waits for connections in use, some of which may never come back.
+        tokio::spawn(async move {
+            let _ = old.close().await;
+        });
     }
 }
 
@@ -212,34 +257,39 @@ impl Txn {
     /// # Errors
     /// As the other calls; when the commit timed out, whether it took effect is unknown.
     pub(crate) async fn commit(self) -> Result<(), DbErr> {
-        self.deadline.run(self.inner.commit()).await
+        let Self { inner, db } = self;
+        db.timed(inner.commit()).await
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
+        self.pool().get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.timed(self.inner.execute_raw(stmt)).await
+        let pool = self.pool();
+        self.timed(pool.execute_raw(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.timed(self.inner.execute_unprepared(sql)).await
+        let pool = self.pool();
+        self.timed(pool.execute_unprepared(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.timed(self.inner.query_one_raw(stmt)).await
+        let pool = self.pool();
+        self.timed(pool.query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.timed(self.inner.query_all_raw(stmt)).await
+        let pool = self.pool();
+        self.timed(pool.query_all_raw(stmt)).await
     }
 
     fn support_returning(&self) -> bool {
-        self.inner.support_returning()
+        self.pool().support_returning()
     }
 }
 
@@ -250,19 +300,19 @@ impl ConnectionTrait for Txn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.deadline.run(self.inner.execute_raw(stmt)).await
+        self.db.timed(self.inner.execute_raw(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.deadline.run(self.inner.execute_unprepared(sql)).await
+        self.db.timed(self.inner.execute_unprepared(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.deadline.run(self.inner.query_one_raw(stmt)).await
+        self.db.timed(self.inner.query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.deadline.run(self.inner.query_all_raw(stmt)).await
+        self.db.timed(self.inner.query_all_raw(stmt)).await
     }
 
     fn support_returning(&self) -> bool {
@@ -274,27 +324,38 @@ impl ConnectionTrait for Txn {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_call_past_its_deadline_fails_and_marks_the_deadline() {
-        let deadline = Deadline::new(Duration::from_secs(2));
-        assert!(!deadline.suspect());
-        let never = std::future::pending::<Result<(), DbErr>>();
-        let err = deadline.run(never).await.unwrap_err();
-        assert!(is_timed_out(&err), "{err}");
-        assert!(deadline.suspect());
+    fn never() -> impl Future<Output = Result<(), DbErr>> {
+        std::future::pending()
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_cancelled_call_marks_the_deadline_and_a_finished_one_does_not() {
-        let deadline = Deadline::new(Duration::from_secs(2));
-        deadline.run(async { Ok(()) }).await.unwrap();
-        assert!(!deadline.suspect());
-        let cancelled = tokio::time::timeout(
-            Duration::from_millis(10),
-            deadline.run(std::future::pending::<Result<(), DbErr>>()),
-        )
-        .await;
-        assert!(cancelled.is_err());
-        assert!(deadline.suspect());
+    async fn a_call_to_a_silent_database_fails_after_the_timeout() {
+        let deadline = Deadline::new(Duration::from_millis(50));
+        let started = Instant::now();
+        let err = deadline.run(never()).await.unwrap_err();
+        assert!(is_timed_out(&err), "{err}");
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+        assert!(deadline.silent());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_waits_longer_while_the_database_answers_others_but_not_past_the_cap() {
+        let deadline = Deadline::new(Duration::from_millis(100));
+        let started = Instant::now();
+        let slow = deadline.run(never());
+        let others = async {
+            // Answers keep coming, as to other requests' calls.
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                deadline.run(async { Ok(()) }).await.unwrap();
+            }
+        };
+        let err = tokio::select! {
+            err = slow => err.unwrap_err(),
+            () = others => unreachable!(),
+        };
+        assert!(is_timed_out(&err), "{err}");
+        assert_eq!(started.elapsed(), Duration::from_millis(100) * PATIENCE);
+        assert!(!deadline.silent());
     }
 }

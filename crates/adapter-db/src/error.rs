@@ -109,6 +109,9 @@ fn unavailable(err: &DbErr) -> Option<&'static str> {
     if is_statement_timeout(err) {
         return Some("the database ended a statement that ran too long");
     }
+    if is_sqlite_busy(err) {
+        return Some("the database stayed locked by other writes for too long");
+    }
     match err {
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => {
             Some("database pool exhausted: every connection is in use")
@@ -126,33 +129,42 @@ fn unavailable(err: &DbErr) -> Option<&'static str> {
     }
 }
 
-/// PostgreSQL's 53300; MySQL's 1040 (the server's limit) and 1226 (the account's).
+/// MySQL's 1040 (the server's connection limit) and 1226 (the account's). PostgreSQL's
+/// 53300 never gets this far: the driver retries it while connecting, until the pool's
+/// timeout.
 fn is_too_many_connections(err: &DbErr) -> bool {
+    mysql_number(err).is_some_and(|number| matches!(number, 1040 | 1226))
+}
+
+/// SQLite's SQLITE_BUSY and SQLITE_LOCKED, extended codes included: its lock was not had
+/// within the busy timeout.
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .filter(|db| db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some())
+        .and_then(|db| db.code()?.parse::<u32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+/// The error number of MySQL's answer, if MySQL answered with an error.
+fn mysql_number(err: &DbErr) -> Option<u16> {
     let (DbErr::Conn(RuntimeErr::SqlxError(e))
     | DbErr::Exec(RuntimeErr::SqlxError(e))
     | DbErr::Query(RuntimeErr::SqlxError(e))) = err
     else {
-        return false;
+        return None;
     };
-    let Some(db) = e.as_database_error() else {
-        return false;
-    };
-    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        return matches!(mysql.number(), 1040 | 1226);
-    }
-    db.code().is_some_and(|code| code == "53300")
+    e.as_database_error()?
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(sqlx::mysql::MySqlDatabaseError::number)
 }
 
 /// PostgreSQL's 57014 (`statement_timeout`), MariaDB's 70100 (`max_statement_time`),
 /// MySQL's 3024 (`max_execution_time`).
 fn is_statement_timeout(err: &DbErr) -> bool {
-    let mysql_number = match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|db| db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
-            .map(sqlx::mysql::MySqlDatabaseError::number),
-        _ => None,
-    };
-    mysql_number == Some(3024)
+    mysql_number(err) == Some(3024)
         || sqlstate(err).is_some_and(|code| code == "57014" || code == "70100")
 }

@@ -152,12 +152,24 @@ impl Drop for Finish {
             state.latest = Some((self.start, version));
         }
         let round = self.round;
+        let failure = outcome.as_ref().err().cloned();
         self.freshness
             .done
             .send_modify(|done| *done = (round, outcome));
         if state.wanted {
             state.wanted = false;
-            self.freshness.clone().start_next(&mut state);
+            match failure {
+                // The read failed after those waiting for the next one asked: that answers
+                // them too, rather than a second read as long (a timeout, in an outage).
+                Some(failure) => {
+                    state.started += 1;
+                    let next = state.started;
+                    self.freshness
+                        .done
+                        .send_modify(|done| *done = (next, Err(failure)));
+                }
+                None => self.freshness.clone().start_next(&mut state),
+            }
         }
     }
 }

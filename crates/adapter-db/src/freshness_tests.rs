@@ -114,6 +114,35 @@ async fn a_failed_read_reaches_its_callers_and_the_next_caller_reads_again() {
     assert_eq!(reads.load(Ordering::SeqCst), 2);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_caller_waiting_for_the_next_read_is_answered_by_a_failing_one() {
+    let reads = Arc::new(AtomicU64::new(0));
+    let freshness = Freshness::new(Arc::new({
+        let reads = reads.clone();
+        move || {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                Err(Error::Unavailable("did not answer".into()))
+            })
+        }
+    }));
+    let first = tokio::spawn({
+        let freshness = freshness.clone();
+        async move { freshness.current().await }
+    });
+    tokio::time::sleep(Duration::from_millis(1900)).await;
+    let asked = Instant::now();
+    assert!(freshness.current().await.is_err());
+    assert_eq!(
+        asked.elapsed(),
+        Duration::from_millis(100),
+        "not a second read's time"
+    );
+    assert!(first.await.unwrap().is_err());
+    assert_eq!(reads.load(Ordering::SeqCst), 1);
+}
+
 #[tokio::test]
 async fn a_panicking_read_answers_its_callers_with_an_error() {
     let calls = Arc::new(AtomicU64::new(0));

@@ -93,18 +93,41 @@ impl SessionStore for Store {
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        let done = session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(now))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        // Like any other change to sessions: no instance may go on serving one from memory.
-        if done.rows_affected > 0 {
+        let mut purged = 0;
+        for _ in 0..PURGE_BATCHES {
+            let expired: Vec<String> = session::Entity::find()
+                .select_only()
+                .column(session::Column::TokenHash)
+                .filter(session::Column::ExpiresAt.lte(now))
+                .limit(PURGE_BATCH)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            let full = expired.len() as u64 == PURGE_BATCH;
+            if expired.is_empty() {
+                break;
+            }
+            let txn = self.db.begin().await.map_err(db_err)?;
+            let done = session::Entity::delete_many()
+                .filter(session::Column::TokenHash.is_in(expired))
+                .filter(session::Column::ExpiresAt.lte(now))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            // Like any other change to sessions: no instance may go on serving one from
+            // memory.
             self.commit_change(txn).await?;
-        } else {
-            txn.commit().await.map_err(db_err)?;
+            purged += done.rows_affected;
+            if !full {
+                break;
+            }
         }
-        Ok(done.rows_affected)
+        Ok(purged)
     }
 }
+
+/// Sessions a purge deletes per statement, and statements per purge: each stays short
+/// under the database timeout, and a backlog is worked off a purge at a time.
+const PURGE_BATCH: u64 = 1000;
+const PURGE_BATCHES: usize = 10;

@@ -120,7 +120,11 @@ impl AuthService {
                 .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            self.ports.sessions.purge_expired(now).await?;
+            // Housekeeping, not the caller's business: a purge that fails (a large
+            // backlog running out of time) must not fail the login; the next one retries.
+            if let Err(error) = self.ports.sessions.purge_expired(now).await {
+                tracing::warn!(%error, "purging expired sessions failed");
+            }
         }
         // The session opens only while the verified hash is still stored: a login racing a
         // password change (or the user's deletion) must not outlive it.

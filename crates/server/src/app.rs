@@ -70,7 +70,7 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
 const METRICS_CONNECTIONS: u32 = 16;
 
 /// How long shutdown waits for the database pool to close.
-const STORE_CLOSE: Duration = Duration::from_secs(5);
+const STORE_CLOSE: Duration = Duration::from_secs(2);
 
 /// A migrated store, wired use-cases and bound listeners: ready to serve.
 pub struct Application {
@@ -132,11 +132,9 @@ impl Application {
         self.metrics_listener.as_ref().map(port_of)
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish (up to 30 s).
-    ///
-    /// # Errors
-    /// When closing the database fails.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    /// Serves until `shutdown` completes, then lets requests in flight finish (up to 30 s)
+    /// and closes the database pool (waiting up to 2 s more; a failure is logged).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) {
         let limits = Limits {
             max_connections: connection_cap(self.config.limits().max_connections),
             ..self.config.limits()
@@ -171,13 +169,11 @@ impl Application {
         }
         // Closing waits for connections in use, which a database that stopped answering
         // never gives back.
-        if tokio::time::timeout(STORE_CLOSE, self.store.close())
-            .await
-            .is_err()
-        {
-            tracing::warn!("the database pool did not close in time; leaving it");
+        match tokio::time::timeout(STORE_CLOSE, self.store.close()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "closing the database pool failed"),
+            Err(_) => tracing::warn!("the database pool did not close in time; leaving it"),
         }
-        Ok(())
     }
 }
 

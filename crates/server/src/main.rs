@@ -37,7 +37,8 @@ async fn run() -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             let app = Application::build(config).await?;
-            app.run_until(shutdown_signal()).await
+            app.run_until(shutdown_signal()).await;
+            Ok(())
         }
         Command::Migrate => {
             let store =

@@ -36,7 +36,9 @@ pub trait SessionStore: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn revoke(&self, token: &TokenHash) -> Result<()>;
 
-    /// Deletes every session that ended before `now` and returns how many there were.
+    /// Deletes sessions that ended by `now` and returns how many it deleted. A store may
+    /// delete a bounded number per call, so that a purge stays short; later calls delete
+    /// the rest.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.

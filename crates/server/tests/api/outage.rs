@@ -206,6 +206,25 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
         .await;
     assert_eq!(created.0, StatusCode::CREATED, "{}", created.1);
 
+    // Under load, so that the freeze catches connections mid-query and mid-return to the
+    // pool, not only idle ones.
+    let busy = Arc::new(AtomicBool::new(true));
+    let load: Vec<_> = (0..16)
+        .map(|_| {
+            let (client, url, admin, busy) = (
+                app.client.clone(),
+                app.url("/api/users"),
+                admin.clone(),
+                busy.clone(),
+            );
+            tokio::spawn(async move {
+                while busy.load(Ordering::SeqCst) {
+                    let _ = client.get(&url).bearer_auth(&admin).send().await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.freeze();
     // More rounds than the pool has connections, so that connections given up on must be
     // given back for later requests to be answered as promptly.
@@ -229,6 +248,10 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
         );
     }
 
+    busy.store(false, Ordering::SeqCst);
+    for task in load {
+        task.await.unwrap();
+    }
     proxy.mend();
     let mended = Instant::now();
     loop {
