@@ -437,6 +437,39 @@ async fn measure(
         measured: load(connections, seconds, writes).await,
         peak_rss_mib: server.memory_mib("VmHWM:"),
     });
+    // Grant changes spread over the instances: none can remove an admin.
+    let mut instances = vec![base.clone()];
+    let mut others = Vec::new();
+    for count in [1, 3] {
+        if count > 1 {
+            if !url.starts_with("postgres") {
+                break; // SQLite has one writer, whatever the instances
+            }
+            while instances.len() < count {
+                let other = start(binary, url).await?;
+                instances.push(Arc::new(other.base.clone()));
+                others.push(other);
+            }
+        }
+        let grants: MakeRequest = {
+            let (instances, token) = (Arc::new(instances.clone()), token.clone());
+            Arc::new(move |c, seq, n| {
+                let base = &instances[(seq % instances.len() as u64) as usize];
+                let user = 1 + n % (users - 1).max(1);
+                Some(
+                    c.put(format!("{base}/api/users/user{user:07}"))
+                        .bearer_auth(&*token)
+                        .json(&json!({ "servers": [format!("server-{}", seq % 7)] })),
+                )
+            })
+        };
+        figures.push(Figures {
+            scenario: format!("PUT /api/users/:name grants (write), {count} instance(s)"),
+            measured: load(connections, seconds, grants).await,
+            peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
+    drop(others);
     // The reference hash is timed just before and just after the logins: the speed of a
     // shared host drifts within a run.
     let mut hashing = Hashing::time().await?;

@@ -114,8 +114,8 @@ pub(crate) fn is_timed_out(err: &DbErr) -> bool {
         if matches!(&**e, sqlx::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut))
 }
 
-/// The error of an acquire that timed out while the pool had room or the database was
-/// silent: no connection could be had from the database in time.
+/// The error of an acquire that timed out while the pool had room: no new connection could
+/// be opened in time.
 fn cannot_connect() -> DbErr {
     DbErr::Conn(RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(
         io::ErrorKind::NotConnected.into(),
@@ -190,17 +190,19 @@ impl Db {
         })
     }
 
-    /// A call within the deadline. An acquire that timed out while the pool had room, or
-    /// while the database was silent, means that no connection could be had; it means the
-    /// pool is exhausted only when every connection is busy with calls that get answers.
+    /// A call within the deadline. An acquire that timed out while the pool had room means
+    /// that no new connection could be opened; with every connection in use, that the pool
+    /// is exhausted.
     async fn timed<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
         let deadline = &self.shared.deadline;
         match deadline.run(call).await {
-            Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
-                if deadline.silent() || !self.pool_full() =>
-            {
+            Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) if !self.pool_full() => {
                 self.renew_if_silent().await;
                 Err(cannot_connect())
+            }
+            Err(err @ DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => {
+                self.renew_if_silent().await;
+                Err(err)
             }
             Err(err) if is_timed_out(&err) => {
                 self.renew_if_silent().await;

@@ -79,6 +79,17 @@ pub async fn connect_ten_minutes_fast(url: &str) -> crate::Store {
         .expect("connect")
 }
 
+/// A pool connection taken out of use, in an open transaction, until it is dropped.
+pub struct HeldConnection(#[allow(dead_code)] crate::deadline::Txn);
+
+/// Takes one of the store's pool connections out of use until the result is dropped.
+///
+/// # Panics
+/// When no connection can be had.
+pub async fn hold_connection(store: &crate::Store) -> HeldConnection {
+    HeldConnection(store.db.begin().await.expect("a connection"))
+}
+
 /// Runs `sql` on the store's database behind its back: no users version is stamped, so the
 /// copies the store keeps in memory go on being served, and a test can tell them from reads.
 ///

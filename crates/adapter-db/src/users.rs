@@ -2,13 +2,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use roster_domain::ports::UserRepository;
+use roster_domain::ports::{Clock, UserRepository};
 use roster_domain::{
     Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
     Username,
 };
 use sea_orm::sea_query::{
-    ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, Query, TableRef, UnionType,
+    ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef, UnionType,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
@@ -20,7 +20,7 @@ use crate::Store;
 use crate::cache::parse_version;
 use crate::counts::{self, Deltas};
 use crate::entities::{meta, session, user, user_group, user_server, website};
-use crate::error::{db_err, retrying};
+use crate::error::{db_err, retrying, transaction_conflict};
 use crate::query::{contains, direction};
 use crate::teams;
 
@@ -133,6 +133,13 @@ impl UserRepository for Store {
 
 /// One attempt of each write, in its own transaction; see [`retrying`].
 impl Store {
+    /// Whether the user is an admin, as stored now: whether a write to them may need the
+    /// admin guard.
+    async fn is_admin(&self, id: UserId) -> Result<bool> {
+        let user = self.find_current(&UserKey::Id(id)).await?;
+        Ok(user.is_some_and(|user| user.role.is_admin()))
+    }
+
     async fn insert_once(&self, new: &User) -> Result<()> {
         let txn = self.db.begin().await.map_err(db_err)?;
         user::ActiveModel {
@@ -161,13 +168,23 @@ impl Store {
         revoke_sessions: bool,
         now: DateTime<Utc>,
     ) -> Result<User> {
+        // Only a change that takes an admin out of the set waits for the others that may.
+        // Whether the user is an admin is read again under their row lock.
+        let demotes = patch.role.is_some_and(|role| !role.is_admin());
+        let guarded = demotes && self.is_admin(id).await?;
         let txn = self.db.begin().await.map_err(db_err)?;
-        lock_admin_guard(&txn).await?;
+        if guarded {
+            lock_admin_guard(&txn).await?;
+        }
+        lock_user(&txn, id, Lock::Update).await?;
         let (current, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        let demotes_admin = current.role.is_admin() && patch.role.is_some_and(|r| !r.is_admin());
-        if demotes_admin {
+        if demotes && current.role.is_admin() {
+            if !guarded {
+                // Made an admin since: run again, with the guard.
+                return Err(transaction_conflict());
+            }
             ensure_another_admin(&txn).await?;
         }
         let mut row = user::ActiveModel {
@@ -206,22 +223,22 @@ impl Store {
     }
 
     async fn delete_once(&self, id: UserId) -> Result<()> {
+        // Only the deletion of an admin waits for the others that may remove one. Whether
+        // the user is one is read again under their row lock.
+        let guarded = self.is_admin(id).await?;
         let txn = self.db.begin().await.map_err(db_err)?;
-        lock_admin_guard(&txn).await?;
-        // Row-locked before anything is read, so that a team or website being created for
-        // the user either commits first and is seen below, or waits and finds them gone.
-        user::Entity::find_by_id(id.0)
-            .select_only()
-            .column(user::Column::Id)
-            .lock_exclusive()
-            .into_tuple::<Uuid>()
-            .all(&txn)
-            .await
-            .map_err(db_err)?;
+        if guarded {
+            lock_admin_guard(&txn).await?;
+        }
+        lock_user(&txn, id, Lock::Delete).await?;
         let (target, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
         if target.role.is_admin() {
+            if !guarded {
+                // Made an admin since: run again, with the guard.
+                return Err(transaction_conflict());
+            }
             ensure_another_admin(&txn).await?;
         }
         let mut counts = Deltas::default();
@@ -234,9 +251,10 @@ impl Store {
             .await
             .map_err(db_err)?;
         replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
-        teams::leave_all(&txn, id.0, Utc::now()).await?;
+        let now = self.clock().now();
+        teams::leave_all(&txn, id.0, now).await?;
         website::Entity::update_many()
-            .col_expr(website::Column::DeletedAt, Expr::value(Utc::now()))
+            .col_expr(website::Column::DeletedAt, Expr::value(now))
             // A deleted website's share id may be used again.
             .col_expr(
                 website::Column::ShareId,
@@ -272,6 +290,40 @@ async fn lock_admin_guard(txn: &impl ConnectionTrait) -> Result<()> {
         .col_expr(meta::Column::Value, Expr::col(meta::Column::Value))
         .filter(meta::Column::Key.eq(meta::ADMIN_GUARD))
         .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// What a write does to a user's row, which decides the lock it takes first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    Update,
+    Delete,
+}
+
+/// Locks the user's row before anything about them is read, for the rest of the
+/// transaction: writes to one user run one after another, each reading what the last left,
+/// and a team or website being created for a user being deleted either commits first or
+/// waits and finds them gone (PostgreSQL's `FOR UPDATE`; an update takes `FOR NO KEY
+/// UPDATE`, which lets such creations go on). SQLite has one writer at a time, and its
+/// transaction must start with a write to take the write lock at once instead of failing to
+/// upgrade a read later: the guard's.
+async fn lock_user(txn: &impl ConnectionTrait, id: UserId, lock: Lock) -> Result<()> {
+    let backend = txn.get_database_backend();
+    if backend == sea_orm::DbBackend::Sqlite {
+        return lock_admin_guard(txn).await;
+    }
+    let kind = match (backend, lock) {
+        (sea_orm::DbBackend::Postgres, Lock::Update) => LockType::NoKeyUpdate,
+        _ => LockType::Update,
+    };
+    user::Entity::find_by_id(id.0)
+        .select_only()
+        .column(user::Column::Id)
+        .lock(kind)
+        .into_tuple::<Uuid>()
+        .all(txn)
         .await
         .map_err(db_err)?;
     Ok(())

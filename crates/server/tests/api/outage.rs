@@ -131,6 +131,8 @@ async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
     let (status, body) = app.mcp(Method::GET, "/users", Some(&admin), None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["success"], json!(false));
+    let said = body["message"].as_str().unwrap();
+    assert!(said.contains("database unreachable"), "{said}");
     let (status, body) = app.umami(Method::GET, "/me", Some(&admin), None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], json!("service-unavailable"));
@@ -180,10 +182,23 @@ async fn mysql_outage() {
 const TIMEOUT_MS: &str = "1000";
 const PROMPT_503: Duration = Duration::from_millis(2000);
 
-/// A request during a frozen outage, and how long its answer took.
+/// A request during a frozen outage, and how long its answer took. The answer says that the
+/// database does not answer, that no connection to it can be had, or (while the calls that
+/// froze still hold every connection) that none is free.
 async fn timed(app: &TestApp, method: Method, path: &str, token: &str) -> (StatusCode, Duration) {
     let started = Instant::now();
-    let (status, _) = app.mcp(method, path, Some(token), None).await;
+    let (status, body) = app.mcp(method, path, Some(token), None).await;
+    let said = body["message"].as_str().unwrap_or_default();
+    assert!(
+        [
+            "did not answer in time",
+            "database unreachable",
+            "pool exhausted"
+        ]
+        .iter()
+        .any(|reason| said.contains(reason)),
+        "{said}"
+    );
     (status, started.elapsed())
 }
 
