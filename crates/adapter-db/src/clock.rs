@@ -6,7 +6,7 @@
 //! once at connect), and tells the time as the database would.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use roster_domain::ports::Clock;
@@ -31,19 +31,21 @@ impl Clock for DatabaseClock {
 #[derive(Debug)]
 pub(crate) struct Offset {
     micros: AtomicI64,
-    measured: AtomicBool,
+    /// The shortest round trip of a reading so far, in microseconds; `i64::MAX` before the
+    /// first.
+    fastest: AtomicI64,
     local: LocalClock,
 }
 
-/// A reading whose round trip took longer (waiting for a pool connection, say) says little
-/// about when the database read its clock; after the first, such readings are left out.
-const TRUSTED_ROUND_TRIP: TimeDelta = TimeDelta::milliseconds(20);
+/// A reading whose round trip took much longer than the fastest (it waited for a pool
+/// connection, say) says little about when the database read its clock: it is left out.
+const SLACK_MICROS: i64 = 5_000;
 
 impl Offset {
     pub(crate) fn new(local: LocalClock) -> Arc<Self> {
         Arc::new(Self {
             micros: AtomicI64::new(0),
-            measured: AtomicBool::new(false),
+            fastest: AtomicI64::new(i64::MAX),
             local,
         })
     }
@@ -65,13 +67,16 @@ impl Offset {
         received: DateTime<Utc>,
     ) {
         let round_trip = received - sent;
-        if round_trip > TRUSTED_ROUND_TRIP && self.measured.load(Ordering::Relaxed) {
+        let Some(trip) = round_trip.num_microseconds() else {
+            return;
+        };
+        let fastest = self.fastest.fetch_min(trip, Ordering::Relaxed).min(trip);
+        if trip > fastest.saturating_mul(2).saturating_add(SLACK_MICROS) {
             return;
         }
         let halfway = sent + round_trip / 2;
         if let Some(micros) = (database - halfway).num_microseconds() {
             self.micros.store(micros, Ordering::Relaxed);
-            self.measured.store(true, Ordering::Relaxed);
         }
     }
 }

@@ -102,7 +102,7 @@ impl Store {
             ));
         }
         let deadline = Deadline::new(options.timeout);
-        let longest = options.timeout * PATIENCE;
+        let longest = options.timeout.saturating_mul(PATIENCE);
         let mut connect = base_options(url, longest)?;
         connect
             .max_connections(options.pool_size)
@@ -269,9 +269,12 @@ async fn mysql_session(
     limit: Duration,
 ) -> std::result::Result<(), sea_orm::sqlx::Error> {
     use sea_orm::sqlx::{AssertSqlSafe, Executor};
-    let (secs, millis) = (limit.as_secs().max(1), limit.as_millis());
+    // Whole seconds, rounded up, where the server takes no fractions: the server's bound
+    // must not come before the store's.
+    let secs = limit.as_secs() + u64::from(limit.subsec_nanos() > 0);
+    let (fraction, millis) = (limit.as_secs_f64(), limit.as_millis());
     let mariadb = format!(
-        "SET SESSION max_statement_time = {secs}, innodb_lock_wait_timeout = {secs}, \
+        "SET SESSION max_statement_time = {fraction}, innodb_lock_wait_timeout = {secs}, \
          idle_transaction_timeout = {secs}"
     );
     if conn.execute(AssertSqlSafe(mariadb)).await.is_err() {

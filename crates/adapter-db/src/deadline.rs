@@ -11,7 +11,7 @@
 
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -44,7 +44,7 @@ impl Deadline {
     pub(crate) fn new(silence: Duration) -> Arc<Self> {
         Arc::new(Self {
             silence,
-            cap: silence * PATIENCE,
+            cap: silence.saturating_mul(PATIENCE),
             epoch: Instant::now(),
             answered: AtomicU64::new(0),
         })
@@ -60,25 +60,47 @@ impl Deadline {
         self.now().saturating_sub(heard) >= millis(self.silence)
     }
 
+    /// Marks an answer from the database.
+    fn heard(&self) {
+        self.answered.fetch_max(self.now(), Ordering::Relaxed);
+    }
+
     /// Runs a call until the database has been silent for the timeout since it started (no
     /// call has had an answer: it is gone, frozen or unreachable), or for at most the cap.
-    async fn run<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
+    /// Halfway through a silence, `ask` is called to have the database asked, by another
+    /// call, whether it is there at all: one slow statement on an otherwise idle instance
+    /// is no outage.
+    async fn run<T>(
+        &self,
+        call: impl Future<Output = Result<T, DbErr>>,
+        ask: impl Fn(),
+    ) -> Result<T, DbErr> {
         let started = self.now();
         let mut call = std::pin::pin!(call);
+        let mut asked_after = 0;
         loop {
             let heard = self.answered.load(Ordering::Relaxed).max(started);
             let until = heard
                 .saturating_add(millis(self.silence))
                 .min(started.saturating_add(millis(self.cap)));
-            let left = until.saturating_sub(self.now());
-            if left == 0 {
+            let now = self.now();
+            if now >= until {
                 return Err(timed_out());
             }
-            if let Ok(outcome) =
-                tokio::time::timeout(Duration::from_millis(left), call.as_mut()).await
-            {
+            let ask_at = heard.saturating_add(millis(self.silence) / 2);
+            let mut wake = until;
+            if asked_after != heard {
+                if now >= ask_at {
+                    ask();
+                    asked_after = heard;
+                } else {
+                    wake = wake.min(ask_at);
+                }
+            }
+            let wait = Duration::from_millis(wake - now);
+            if let Ok(outcome) = tokio::time::timeout(wait, call.as_mut()).await {
                 if answered(&outcome) {
-                    self.answered.store(self.now(), Ordering::Relaxed);
+                    self.heard();
                 }
                 return outcome;
             }
@@ -122,13 +144,22 @@ fn cannot_connect() -> DbErr {
     ))))
 }
 
+/// Whether a new connection to `url` answers a ping.
+async fn ping_afresh<C: sqlx::Connection>(url: &str) -> bool {
+    let Ok(mut conn) = C::connect(url).await else {
+        return false;
+    };
+    let answered = conn.ping().await.is_ok();
+    let _ = conn.close_hard().await;
+    answered
+}
+
 /// The pool, with a deadline on every call. Clones share the pool and its replacements.
 #[derive(Clone, Debug)]
 pub(crate) struct Db {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug)]
 struct Shared {
     pool: RwLock<DatabaseConnection>,
     /// How to open a replacement: lazily, so that it connects as calls need connections.
@@ -137,6 +168,18 @@ struct Shared {
     max_connections: u32,
     /// When the pool was last replaced, as [`Deadline::now`] counts; 0 when never.
     renewed: AtomicU64,
+    /// Whether a ping is asking the database whether it is there.
+    asking: AtomicBool,
+}
+
+impl std::fmt::Debug for Shared {
+    // Not the options: their URL may hold the database's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("deadline", &self.deadline)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A transaction, with a deadline on every call.
@@ -160,6 +203,7 @@ impl Db {
                 deadline,
                 max_connections,
                 renewed: AtomicU64::new(0),
+                asking: AtomicBool::new(false),
             }),
         }
     }
@@ -195,7 +239,7 @@ impl Db {
     /// is exhausted.
     async fn timed<T>(&self, call: impl Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
         let deadline = &self.shared.deadline;
-        match deadline.run(call).await {
+        match deadline.run(call, || self.ask()).await {
             Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) if !self.pool_full() => {
                 self.renew_if_silent().await;
                 Err(cannot_connect())
@@ -212,6 +256,33 @@ impl Db {
         }
     }
 
+    /// Asks the database whether it is there, in the background, one question at a time:
+    /// on a connection of its own, since the pool's may all be taken by calls that wait
+    /// (SQLite's pool, whose connections are in this process, pings). An answer counts as
+    /// the database's.
+    fn ask(&self) {
+        let shared = self.shared.clone();
+        if shared.asking.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let pool = self.pool();
+        tokio::spawn(async move {
+            let deadline = &shared.deadline;
+            let url = shared.options.get_url();
+            let asked = async {
+                match pool.get_database_backend() {
+                    DbBackend::Postgres => ping_afresh::<sqlx::PgConnection>(url).await,
+                    DbBackend::MySql => ping_afresh::<sqlx::MySqlConnection>(url).await,
+                    _ => pool.ping().await.is_ok(),
+                }
+            };
+            if tokio::time::timeout(deadline.silence, asked).await == Ok(true) {
+                deadline.heard();
+            }
+            shared.asking.store(false, Ordering::Relaxed);
+        });
+    }
+
     fn pool_full(&self) -> bool {
         let (open, idle) = crate::connect::pool_usage(&self.pool());
         open >= self.shared.max_connections && idle == 0
@@ -224,8 +295,11 @@ impl Db {
         let deadline = &shared.deadline;
         let last = shared.renewed.load(Ordering::Relaxed);
         let now = deadline.now();
+        let current = self.pool();
         if !deadline.silent()
-            || self.pool().get_database_backend() == DbBackend::Sqlite
+            || current.get_database_backend() == DbBackend::Sqlite
+            // A pool with no connection has none to shed.
+            || crate::connect::pool_usage(&current).0 == 0
             || (last != 0 && now.saturating_sub(last) < millis(deadline.silence))
             || shared
                 .renewed
@@ -246,10 +320,24 @@ impl Db {
             fresh,
         );
         tracing::warn!("the database was silent: its connection pool was replaced");
-        // Closing waits for connections in use, some of which may never come back.
+        let wait = deadline.cap;
         tokio::spawn(async move {
-            let _ = old.close().await;
+            // The idle connections first: closing the pool waits for those in use, some of
+            // which may never come back.
+            match old.get_database_backend() {
+                DbBackend::Postgres => close_idle(old.get_postgres_connection_pool(), wait).await,
+                DbBackend::MySql => close_idle(old.get_mysql_connection_pool(), wait).await,
+                _ => {}
+            }
+            let _ = tokio::time::timeout(wait, old.close()).await;
         });
+    }
+}
+
+/// Closes the connections `pool` holds idle, each within `wait`.
+async fn close_idle<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, wait: Duration) {
+    while let Some(conn) = pool.try_acquire() {
+        let _ = tokio::time::timeout(wait, conn.close()).await;
     }
 }
 
@@ -334,22 +422,39 @@ mod tests {
     async fn a_call_to_a_silent_database_fails_after_the_timeout() {
         let deadline = Deadline::new(Duration::from_millis(50));
         let started = Instant::now();
-        let err = deadline.run(never()).await.unwrap_err();
+        let err = deadline.run(never(), || {}).await.unwrap_err();
         assert!(is_timed_out(&err), "{err}");
         assert_eq!(started.elapsed(), Duration::from_millis(50));
         assert!(deadline.silent());
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_slow_call_alone_lives_while_the_database_answers_when_asked() {
+        let deadline = Deadline::new(Duration::from_millis(100));
+        let started = Instant::now();
+        let asked = std::sync::atomic::AtomicU32::new(0);
+        let err = deadline
+            .run(never(), || {
+                asked.fetch_add(1, Ordering::Relaxed);
+                deadline.heard();
+            })
+            .await
+            .unwrap_err();
+        assert!(is_timed_out(&err), "{err}");
+        assert_eq!(started.elapsed(), Duration::from_millis(100) * PATIENCE);
+        assert!(asked.load(Ordering::Relaxed) >= PATIENCE);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_call_waits_longer_while_the_database_answers_others_but_not_past_the_cap() {
         let deadline = Deadline::new(Duration::from_millis(100));
         let started = Instant::now();
-        let slow = deadline.run(never());
+        let slow = deadline.run(never(), || {});
         let others = async {
             // Answers keep coming, as to other requests' calls.
             loop {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                deadline.run(async { Ok(()) }).await.unwrap();
+                deadline.run(async { Ok(()) }, || {}).await.unwrap();
             }
         };
         let err = tokio::select! {

@@ -163,8 +163,8 @@ fn mysql_number(err: &DbErr) -> Option<u16> {
 }
 
 /// PostgreSQL's 57014 (`statement_timeout`), MariaDB's 70100 (`max_statement_time`),
-/// MySQL's 3024 (`max_execution_time`).
+/// MySQL's 3024 (`max_execution_time`) and 1205 (`innodb_lock_wait_timeout`).
 fn is_statement_timeout(err: &DbErr) -> bool {
-    mysql_number(err) == Some(3024)
+    matches!(mysql_number(err), Some(3024 | 1205))
         || sqlstate(err).is_some_and(|code| code == "57014" || code == "70100")
 }

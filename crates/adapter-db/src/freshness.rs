@@ -21,6 +21,9 @@ use uuid::Uuid;
 /// through another instance can go unseen here.
 pub const WINDOW: Duration = Duration::from_millis(2);
 
+/// A failed read that took this long answers the callers waiting for the next one too.
+const SLOW_FAILURE: Duration = Duration::from_millis(100);
+
 type ReadVersion =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Uuid>> + Send>> + Send + Sync>;
 
@@ -152,7 +155,13 @@ impl Drop for Finish {
             state.latest = Some((self.start, version));
         }
         let round = self.round;
-        let failure = outcome.as_ref().err().cloned();
+        // Only an outage's slow failure answers those waiting for the next read: after a
+        // quick one, the next read is as quick to try.
+        let failure = outcome
+            .as_ref()
+            .err()
+            .filter(|_| self.start.elapsed() >= SLOW_FAILURE)
+            .cloned();
         self.freshness
             .done
             .send_modify(|done| *done = (round, outcome));

@@ -116,8 +116,12 @@ impl SessionStore for Store {
                 .await
                 .map_err(db_err)?;
             // Like any other change to sessions: no instance may go on serving one from
-            // memory.
-            self.commit_change(txn).await?;
+            // memory. Another instance's purge may have deleted them first.
+            if done.rows_affected > 0 {
+                self.commit_change(txn).await?;
+            } else {
+                txn.commit().await.map_err(db_err)?;
+            }
             purged += done.rows_affected;
             if !full {
                 break;

@@ -97,3 +97,27 @@ async fn mysql_too_many_connections() {
     }
     admin.close().await.unwrap();
 }
+
+/// A statement that runs past the timeout while nothing else runs is no outage: the
+/// database answers a ping meanwhile, so the statement may go on (up to five times the
+/// timeout).
+async fn a_slow_statement_alone_is_no_outage(backend: Backend, sleep: &str) {
+    let Some(db) = fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let store = Store::connect_with(&db.url, options(4)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    roster_db::testing::execute_unstamped(&store, sleep).await;
+    store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_slow_statement() {
+    a_slow_statement_alone_is_no_outage(Backend::Postgres, "SELECT pg_sleep(0.9)").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_slow_statement() {
+    a_slow_statement_alone_is_no_outage(Backend::MySql, "SELECT SLEEP(0.9)").await;
+}
