@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use roster_domain::ports::{Clock, UserRepository};
+use roster_domain::ports::UserRepository;
 use roster_domain::{
     Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
     Username,
@@ -116,8 +116,8 @@ impl UserRepository for Store {
         Ok(true)
     }
 
-    async fn delete(&self, id: UserId) -> Result<()> {
-        retrying(|| self.delete_once(id)).await
+    async fn delete(&self, id: UserId, now: DateTime<Utc>) -> Result<()> {
+        retrying(|| self.delete_once(id, now)).await
     }
 
     async fn stats(&self) -> Result<UserStats> {
@@ -222,7 +222,7 @@ impl Store {
         Ok(updated)
     }
 
-    async fn delete_once(&self, id: UserId) -> Result<()> {
+    async fn delete_once(&self, id: UserId, now: DateTime<Utc>) -> Result<()> {
         // Only the deletion of an admin waits for the others that may remove one. Whether
         // the user is one is read again under their row lock.
         let guarded = self.is_admin(id).await?;
@@ -251,7 +251,6 @@ impl Store {
             .await
             .map_err(db_err)?;
         replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
-        let now = self.clock().now();
         teams::leave_all(&txn, id.0, now).await?;
         website::Entity::update_many()
             .col_expr(website::Column::DeletedAt, Expr::value(now))

@@ -83,7 +83,7 @@ async fn a_user_changed_elsewhere_is_served_changed_within_the_window(first: Sto
     let seen = second.find(&by_name).await.unwrap().unwrap();
     assert_eq!(seen.servers, BTreeSet::from(["web".to_owned()]));
 
-    first.delete(alice.id).await.unwrap();
+    first.delete(alice.id, Utc::now()).await.unwrap();
     assert_eq!(first.stats().await.unwrap().total, 0);
     window().await;
     assert_eq!(second.stats().await.unwrap().total, 0);

@@ -186,7 +186,9 @@ async fn deleting_a_user_deletes_the_teams_they_alone_owned(store: Store) {
     .await
     .unwrap();
 
-    UserRepository::delete(&store, ann).await.unwrap();
+    UserRepository::delete(&store, ann, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(TeamRepository::find(&store, alone).await.unwrap(), None);
     assert_eq!(store.membership(alone, bob).await.unwrap(), None);
     assert_eq!(
@@ -213,7 +215,9 @@ async fn deleting_a_member_keeps_a_team_that_had_no_owner(store: Store) {
         .await
         .unwrap();
 
-    UserRepository::delete(&store, ann).await.unwrap();
+    UserRepository::delete(&store, ann, Utc::now())
+        .await
+        .unwrap();
     assert!(TeamRepository::find(&store, id).await.unwrap().is_some());
     assert_eq!(store.membership(id, ann).await.unwrap(), None);
     assert!(store.membership(id, cat).await.unwrap().is_some());
@@ -227,7 +231,7 @@ async fn a_deletion_racing_a_co_owner_stepping_down_leaves_no_ownerless_team(sto
         let t = team(&store, "Both", &[ann, bob]).await;
         let deletion = {
             let store = store.clone();
-            tokio::spawn(async move { UserRepository::delete(&*store, ann).await })
+            tokio::spawn(async move { UserRepository::delete(&*store, ann, Utc::now()).await })
         };
         let stepping_down = {
             let store = store.clone();
@@ -259,7 +263,7 @@ async fn a_deletion_racing_the_deletion_of_its_team_succeeds(store: Store) {
         let t = team(&store, "Ann's", &[ann]).await;
         let deletion = {
             let store = store.clone();
-            tokio::spawn(async move { UserRepository::delete(&*store, ann).await })
+            tokio::spawn(async move { UserRepository::delete(&*store, ann, Utc::now()).await })
         };
         let team_deletion = {
             let store = store.clone();

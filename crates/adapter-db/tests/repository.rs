@@ -264,7 +264,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_deleted(store: Store) {
         .unwrap_err();
     assert_eq!(err, Error::last_admin());
     assert_eq!(
-        store.delete(admin.id).await.unwrap_err(),
+        store.delete(admin.id, Utc::now()).await.unwrap_err(),
         Error::last_admin()
     );
     assert_eq!(
@@ -275,7 +275,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_deleted(store: Store) {
     let second = add(&store, "second", Role::Admin).await;
     store.update(admin.id, demote, true, now()).await.unwrap();
     assert_eq!(
-        store.delete(second.id).await.unwrap_err(),
+        store.delete(second.id, Utc::now()).await.unwrap_err(),
         Error::last_admin()
     );
     assert_eq!(store.stats().await.unwrap().admins, 1);
@@ -298,13 +298,13 @@ async fn delete_removes_grants_and_sessions(store: Store) {
         )
         .await
         .unwrap();
-    store.delete(gone.id).await.unwrap();
+    store.delete(gone.id, Utc::now()).await.unwrap();
     assert_eq!(store.find(&UserKey::Id(gone.id)).await.unwrap(), None);
     assert_eq!(store.principal(&token, now()).await.unwrap(), None);
     let stats = store.stats().await.unwrap();
     assert!(stats.per_server.is_empty() && stats.per_group.is_empty());
     assert!(matches!(
-        store.delete(gone.id).await,
+        store.delete(gone.id, Utc::now()).await,
         Err(Error::NotFound(_))
     ));
     // The name is free again.
@@ -376,8 +376,8 @@ async fn stats_follow_every_kind_of_change(store: Store) {
         ..UserPatch::default()
     };
     store.update(a.id, demote, false, now()).await.unwrap();
-    store.delete(bulk[0].id).await.unwrap();
-    store.delete(a.id).await.unwrap();
+    store.delete(bulk[0].id, Utc::now()).await.unwrap();
+    store.delete(a.id, Utc::now()).await.unwrap();
     let stats = store.stats().await.unwrap();
     assert_eq!(stats, recount(store.list().await.unwrap()));
     assert_eq!((stats.total, stats.admins), (5, 1));

@@ -421,7 +421,9 @@ async fn deleting_a_user_removes_memberships_and_soft_deletes_their_websites(sto
         leaver,
     )
     .await;
-    UserRepository::delete(&store, leaver).await.unwrap();
+    UserRepository::delete(&store, leaver, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         UserRepository::find(&store, &UserKey::Id(leaver))
             .await

@@ -70,8 +70,8 @@ impl<T: Type + Serialize> ApiResponse for Json<T> {
     }
 }
 
-/// A time as poem-openapi writes one (`2026-12-02T07:05:09.123456+00:00`), so that clients
-/// see the same text as before bodies were written by serde, whose default ends in `Z`.
+/// A time as poem-openapi writes one (`2026-12-02T07:05:09.123456+00:00`), so that the body
+/// matches the documented schema's format; serde's default would end in `Z`.
 pub(crate) fn rfc3339<S: Serializer>(time: &DateTime<Utc>, out: S) -> Result<S::Ok, S::Error> {
     out.serialize_str(&time.to_rfc3339())
 }

@@ -245,7 +245,10 @@ impl UserService {
         if target.id == actor.id {
             return Err(Error::Invalid("you cannot delete yourself".into()));
         }
-        self.ports.users.delete(target.id).await
+        self.ports
+            .users
+            .delete(target.id, self.ports.clock.now())
+            .await
     }
 
     /// Directory-wide counts (admins only).

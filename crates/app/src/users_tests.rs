@@ -299,8 +299,8 @@ async fn delete_removes_others_but_never_oneself() {
     mocks
         .users
         .expect_delete()
-        .with(eq(id))
-        .return_once(|_| Ok(()));
+        .with(eq(id), eq(t0()))
+        .return_once(|_, _| Ok(()));
     service(mocks)
         .delete(&principal(Role::Admin), &by_name("t"))
         .await
@@ -344,7 +344,7 @@ async fn delete_reports_forbidden_unknown_and_last_admin() {
     mocks
         .users
         .expect_delete()
-        .return_once(|_| Err(Error::last_admin()));
+        .return_once(|_, _| Err(Error::last_admin()));
     let err = service(mocks)
         .delete(&principal(Role::Admin), &by_name("other-admin"))
         .await

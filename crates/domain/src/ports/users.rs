@@ -71,13 +71,14 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<bool>;
 
     /// Deletes a user with their grants, sessions and memberships in one transaction, with
-    /// the teams they were the only owner of (whose websites are soft-deleted), as Umami
-    /// deletes a user's teams; a team with another owner stays.
+    /// the teams they were the only owner of (whose websites are soft-deleted, as the
+    /// user's own are, at `now`), as Umami deletes a user's teams; a team with another
+    /// owner stays.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] if the user is gone; [`crate::Error::Conflict`] if they are
     /// the last admin; [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn delete(&self, id: UserId) -> Result<()>;
+    async fn delete(&self, id: UserId, now: DateTime<Utc>) -> Result<()>;
 
     /// Totals, admins, and users per server and per group, aggregated by the store.
     ///
