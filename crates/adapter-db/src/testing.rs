@@ -31,8 +31,12 @@ impl Drop for TestDatabase {
 const PREFIX: &str = "roster_t_";
 
 /// Declares each listed `async fn` as three tests, `sqlite`, `postgres` and `mysql`, each
-/// calling `$run(backend, the_fn)`; `$run` gives the fn its fixture or skips an
-/// unconfigured backend.
+/// calling `$run(backend, the_fn)`; `$run` gives the fn its fixture.
+///
+/// The `postgres` and `mysql` tests are ignored, and say which variable enables them,
+/// unless the calling crate was built with `cfg(roster_postgres)` / `cfg(roster_mysql)`:
+/// a build script sets them when `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL` are
+/// (see this crate's `build.rs`).
 #[macro_export]
 macro_rules! on_every_backend {
     ($run:path; $($name:ident),* $(,)?) => {$(
@@ -40,8 +44,10 @@ macro_rules! on_every_backend {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() { $run($crate::Backend::Sqlite, super::$name).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(roster_postgres), ignore = "set ROSTER_TEST_POSTGRES_URL to run it")]
             async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
             async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
         }
     )*};

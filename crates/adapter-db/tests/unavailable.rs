@@ -40,11 +40,16 @@ async fn sqlite_pool_exhausted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
 async fn postgres_pool_exhausted() {
     a_full_pool_is_reported_as_exhausted(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
 async fn mysql_pool_exhausted() {
     a_full_pool_is_reported_as_exhausted(Backend::MySql).await;
 }
@@ -52,6 +57,7 @@ async fn mysql_pool_exhausted() {
 /// MariaDB refuses an account past its `MAX_USER_CONNECTIONS` with error 1226: every
 /// request then fails at once, and says why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
 async fn mysql_too_many_connections() {
     let (Some(db), Some(admin_url)) = (fresh(Backend::MySql).await, server_url(Backend::MySql))
     else {
@@ -113,11 +119,16 @@ async fn a_slow_statement_alone_is_no_outage(backend: Backend, sleep: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
 async fn postgres_slow_statement() {
     a_slow_statement_alone_is_no_outage(Backend::Postgres, "SELECT pg_sleep(0.9)").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
 async fn mysql_slow_statement() {
     a_slow_statement_alone_is_no_outage(Backend::MySql, "SELECT SLEEP(0.9)").await;
 }

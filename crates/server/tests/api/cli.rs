@@ -318,74 +318,108 @@ pub(crate) async fn serve(db_url: &str, extra: &[&str]) -> (std::process::Child,
 
 /// Instances started at once on an empty database all come up: they migrate in turns, and
 /// those that waited find the work done.
-#[tokio::test]
-async fn three_instances_migrating_at_once_all_succeed() {
-    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
-        for round in 0..5 {
-            let Some(db) = fresh(backend).await else {
-                eprintln!("skipped: {backend:?} is not configured");
-                break;
-            };
-            let starts: Vec<_> = (0..3)
-                .map(|_| {
-                    Command::new(env!("CARGO_BIN_EXE_roster"))
-                        .args(["--database-url", &db.url, "migrate"])
-                        .env_remove("ROSTER_CONFIG")
-                        .stdout(Stdio::piped())
-                        .stderr(Stdio::piped())
-                        .spawn()
-                        .expect("roster runs")
-                })
-                .collect();
-            for start in starts {
-                let out = start.wait_with_output().unwrap();
-                assert!(
-                    out.status.success(),
-                    "{backend:?}, round {round}: {}",
-                    text(&out.stderr)
-                );
-            }
+async fn instances_migrating_at_once_all_succeed(backend: Backend) {
+    for round in 0..5 {
+        let Some(db) = fresh(backend).await else {
+            eprintln!("skipped: {backend:?} is not configured");
+            break;
+        };
+        let starts: Vec<_> = (0..3)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_roster"))
+                    .args(["--database-url", &db.url, "migrate"])
+                    .env_remove("ROSTER_CONFIG")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("roster runs")
+            })
+            .collect();
+        for start in starts {
+            let out = start.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{backend:?}, round {round}: {}",
+                text(&out.stderr)
+            );
         }
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_instances_migrating_at_once() {
+    instances_migrating_at_once_all_succeed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
+async fn postgres_instances_migrating_at_once() {
+    instances_migrating_at_once_all_succeed(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
+async fn mysql_instances_migrating_at_once() {
+    instances_migrating_at_once_all_succeed(Backend::MySql).await;
+}
+
 /// A change made by SQL behind Roster's back is served only once an operator runs
 /// `roster cache flush`, which every instance then heeds.
+async fn cache_flush_makes_every_instance_see_a_change_made_by_sql(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app(backend, &[]).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let admin = app.admin_token().await;
+    let body = serde_json::json!({ "username": "dora", "password": "password-1" });
+    let created = app
+        .mcp(reqwest::Method::POST, "/users", Some(&admin), Some(body))
+        .await;
+    assert_eq!(created.0, reqwest::StatusCode::CREATED, "{}", created.1);
+    let role = |app: &crate::helpers::TestApp| {
+        let admin = admin.clone();
+        let app_url = app.url("/api/users/dora");
+        let client = app.client.clone();
+        async move {
+            let got = client.get(app_url).bearer_auth(admin).send().await.unwrap();
+            let body: serde_json::Value = got.json().await.unwrap();
+            body["data"]["role"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    assert_eq!(role(&app).await, "user");
+
+    let store = roster_db::Store::connect(&app.db_url).await.unwrap();
+    let sql = "UPDATE users SET role = 'view-only' WHERE username = 'dora'";
+    roster_db::testing::execute_unstamped(&store, sql).await;
+    tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
+    assert_eq!(role(&app).await, "user", "{backend:?}: served from memory");
+
+    let out = roster(&app.db_url, &["cache", "flush"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
+    assert_eq!(role(&app).await, "view-only", "{backend:?}");
+    store.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cache_flush_makes_every_instance_see_a_change_made_by_sql() {
-    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
-        let Some(app) = crate::helpers::spawn_app(backend, &[]).await else {
-            eprintln!("skipped: {backend:?} is not configured");
-            continue;
-        };
-        let admin = app.admin_token().await;
-        let body = serde_json::json!({ "username": "dora", "password": "password-1" });
-        let created = app
-            .mcp(reqwest::Method::POST, "/users", Some(&admin), Some(body))
-            .await;
-        assert_eq!(created.0, reqwest::StatusCode::CREATED, "{}", created.1);
-        let role = |app: &crate::helpers::TestApp| {
-            let admin = admin.clone();
-            let app_url = app.url("/api/users/dora");
-            let client = app.client.clone();
-            async move {
-                let got = client.get(app_url).bearer_auth(admin).send().await.unwrap();
-                let body: serde_json::Value = got.json().await.unwrap();
-                body["data"]["role"].as_str().unwrap_or_default().to_owned()
-            }
-        };
-        assert_eq!(role(&app).await, "user");
+async fn sqlite_cache_flush() {
+    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::Sqlite).await;
+}
 
-        let store = roster_db::Store::connect(&app.db_url).await.unwrap();
-        let sql = "UPDATE users SET role = 'view-only' WHERE username = 'dora'";
-        roster_db::testing::execute_unstamped(&store, sql).await;
-        tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
-        assert_eq!(role(&app).await, "user", "{backend:?}: served from memory");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
+async fn postgres_cache_flush() {
+    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::Postgres).await;
+}
 
-        let out = roster(&app.db_url, &["cache", "flush"], None);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
-        assert_eq!(role(&app).await, "view-only", "{backend:?}");
-        store.close().await.unwrap();
-    }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
+async fn mysql_cache_flush() {
+    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::MySql).await;
 }

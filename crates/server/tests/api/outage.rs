@@ -168,11 +168,16 @@ async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
 async fn postgres_outage() {
     outage_is_503_and_recovery_needs_no_restart(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
 async fn mysql_outage() {
     outage_is_503_and_recovery_needs_no_restart(Backend::MySql).await;
 }
@@ -289,67 +294,84 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
 async fn postgres_frozen() {
     a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
 async fn mysql_frozen() {
     a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::MySql).await;
 }
 
 /// SIGTERM while the database swallows packets and requests wait on it: the server still
 /// stops within its grace period.
+async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
+    let Some(db) = roster_db::testing::fresh(backend).await else {
+        eprintln!("skipped: {backend:?} is not configured");
+        return;
+    };
+    let (host, _) = through(&db.url, 0);
+    let proxy = Proxy::start(host).await;
+    let (_, url) = through(&db.url, proxy.port);
+    let (mut server, base) = crate::cli::serve(
+        &url,
+        &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let body: serde_json::Value = login.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    proxy.freeze();
+    let waiting = tokio::spawn(
+        client
+            .get(format!("{base}/api/users"))
+            .bearer_auth(token)
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    let exited = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exited.success(), "{backend:?}: {exited:?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(15),
+        "{backend:?}: stopped {:?} after the signal",
+        signalled.elapsed()
+    );
+    let _ = waiting.await;
+    proxy.mend();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_during_a_frozen_outage_stops_the_server() {
-    for backend in [Backend::Postgres, Backend::MySql] {
-        let Some(db) = roster_db::testing::fresh(backend).await else {
-            eprintln!("skipped: {backend:?} is not configured");
-            continue;
-        };
-        let (host, _) = through(&db.url, 0);
-        let proxy = Proxy::start(host).await;
-        let (_, url) = through(&db.url, proxy.port);
-        let (mut server, base) = crate::cli::serve(
-            &url,
-            &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
-        )
-        .await;
-        let client = reqwest::Client::new();
-        let login = client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "username": "admin", "password": ADMIN_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), StatusCode::OK);
-        let body: serde_json::Value = login.json().await.unwrap();
-        let token = body["token"].as_str().unwrap().to_owned();
-        proxy.freeze();
-        let waiting = tokio::spawn(
-            client
-                .get(format!("{base}/api/users"))
-                .bearer_auth(token)
-                .send(),
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &server.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let signalled = Instant::now();
-        let exited = tokio::task::spawn_blocking(move || server.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(exited.success(), "{backend:?}: {exited:?}");
-        assert!(
-            signalled.elapsed() < Duration::from_secs(15),
-            "{backend:?}: stopped {:?} after the signal",
-            signalled.elapsed()
-        );
-        let _ = waiting.await;
-        proxy.mend();
-    }
+#[cfg_attr(
+    not(roster_postgres),
+    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
+)]
+async fn postgres_sigterm_while_frozen() {
+    sigterm_during_a_frozen_outage_stops_the_server(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
+async fn mysql_sigterm_while_frozen() {
+    sigterm_during_a_frozen_outage_stops_the_server(Backend::MySql).await;
 }
