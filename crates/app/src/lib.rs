@@ -1,8 +1,9 @@
 //! Roster's use-cases: what can be done with users and sessions, and who may do it.
 //!
 //! The crate speaks only in domain types and ports, so an embedder can drive it without
-//! HTTP: build [`Ports`] from adapters (or mocks), call [`Roster::build`], then use
-//! [`Roster::users`] and [`Roster::auth`].
+//! HTTP: build [`Ports`] from adapters (or mocks; [`Ports::on_store`] from one store), call
+//! [`Roster::build`], then use [`Roster::users`] and [`Roster::auth`]. The domain's types
+//! are re-exported as [`domain`].
 
 #![warn(missing_docs)]
 
@@ -21,6 +22,9 @@ mod websites;
 
 #[cfg(test)]
 mod fixture;
+
+/// The domain this crate speaks: entities, values, errors and the ports adapters implement.
+pub use roster_domain as domain;
 
 pub use auth::{AuthService, LoginOutcome};
 pub use config::{AuthConfig, ThrottleConfig};

@@ -27,6 +27,35 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
 }
 
+impl Ports {
+    /// Ports on one store that keeps users, teams, websites, sessions and login failures
+    /// (as `roster_db::Store` does), with `hasher` and `clock`.
+    pub fn on_store<S>(
+        store: S,
+        hasher: impl PasswordHasher + 'static,
+        clock: impl Clock + 'static,
+    ) -> Self
+    where
+        S: UserRepository
+            + TeamRepository
+            + WebsiteRepository
+            + SessionStore
+            + LoginThrottle
+            + 'static,
+    {
+        let store = Arc::new(store);
+        Self {
+            users: store.clone(),
+            teams: store.clone(),
+            websites: store.clone(),
+            sessions: store.clone(),
+            throttle: store,
+            hasher: Arc::new(hasher),
+            clock: Arc::new(clock),
+        }
+    }
+}
+
 /// Every use-case of Roster, ready to be shared between request handlers.
 #[derive(Clone)]
 pub struct Roster {

@@ -52,15 +52,7 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
         n => WorkerPool::new(n),
     };
     let hasher = Argon2Hasher::new(config.argon2(), Arc::new(threads))?;
-    let ports = Ports {
-        users: Arc::new(store.clone()),
-        teams: Arc::new(store.clone()),
-        websites: Arc::new(store.clone()),
-        sessions: Arc::new(store.clone()),
-        throttle: Arc::new(store.clone()),
-        hasher: Arc::new(hasher),
-        clock: Arc::new(store.clock()),
-    };
+    let ports = Ports::on_store(store.clone(), hasher, store.clock());
     let roster = Roster::build(ports, config.auth()).await?;
     Ok((store, roster))
 }
