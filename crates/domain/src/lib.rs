@@ -5,6 +5,7 @@
 //! mocks of every port for unit tests of the use-cases.
 
 mod error;
+mod id;
 mod page;
 mod password;
 pub mod ports;

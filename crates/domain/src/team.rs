@@ -6,26 +6,9 @@ use uuid::Uuid;
 
 use crate::{Error, UserId, Username};
 
-/// A team's stable identifier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TeamId(pub Uuid);
-
-impl TeamId {
-    pub fn new() -> Self {
-        Self(Uuid::new_v4())
-    }
-}
-
-impl Default for TeamId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for TeamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+crate::id::id! {
+    /// A team's stable identifier.
+    TeamId
 }
 
 /// A group of users sharing websites. Anyone with the access code may join.

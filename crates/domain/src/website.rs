@@ -1,30 +1,10 @@
-use std::fmt;
-
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::{TeamId, UserId, Username};
 
-/// A website's stable identifier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WebsiteId(pub Uuid);
-
-impl WebsiteId {
-    pub fn new() -> Self {
-        Self(Uuid::new_v4())
-    }
-}
-
-impl Default for WebsiteId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for WebsiteId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+crate::id::id! {
+    /// A website's stable identifier.
+    WebsiteId
 }
 
 /// Who a website belongs to: one user, or a team.
