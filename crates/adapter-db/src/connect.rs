@@ -52,7 +52,7 @@ pub struct StoreOptions {
     /// Connections the pool opens at most.
     pub pool_size: u32,
     /// How long the database may stay silent before a call gives up on it and fails as
-    /// unavailable, and how long a call may wait for a pool connection. While the database
+    /// unavailable; a call waits three quarters of it for a pool connection. While the database
     /// answers other calls, one call may take five times as long (waiting for locks, say);
     /// the database is told to end statements that run longer than that, where it can be
     /// (PostgreSQL, MariaDB, MySQL's reads).
@@ -106,7 +106,8 @@ impl Store {
         let mut connect = base_options(url, longest)?;
         connect
             .max_connections(options.pool_size)
-            .acquire_timeout(options.timeout)
+            // Before the deadline's own end, so that a wait for a connection is told as such.
+            .acquire_timeout(options.timeout * 3 / 4)
             .statement_timeout(longest)
             // PostgreSQL then ends the sessions, and frees the locks, of clients that
             // vanished or left a transaction open.
