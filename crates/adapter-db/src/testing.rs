@@ -53,6 +53,32 @@ macro_rules! on_every_backend {
     )*};
 }
 
+/// As [`on_every_backend!`], for tests that need a database server: `postgres` and `mysql`
+/// only.
+#[macro_export]
+macro_rules! on_server_backends {
+    ($run:path; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(roster_postgres), ignore = "set ROSTER_TEST_POSTGRES_URL to run it")]
+            async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
+            async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
+        }
+    )*};
+}
+
+/// Runs `test` with `backend`, for tests that set up their own database: the runner of
+/// [`on_every_backend!`] and [`on_server_backends!`] for them.
+pub async fn with_backend<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Backend) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(backend).await;
+}
+
 /// Runs `test` on a migrated, empty store of `backend`, or skips an unconfigured server.
 ///
 /// # Panics

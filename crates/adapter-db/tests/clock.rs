@@ -64,17 +64,7 @@ async fn a_fast_host_neither_stretches_nor_purges_sessions(backend: Backend) {
     fast.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres() {
-    a_fast_host_neither_stretches_nor_purges_sessions(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql() {
-    a_fast_host_neither_stretches_nor_purges_sessions(Backend::MySql).await;
-}
+roster_db::on_server_backends!(
+    roster_db::testing::with_backend;
+    a_fast_host_neither_stretches_nor_purges_sessions,
+);

@@ -34,26 +34,6 @@ async fn a_full_pool_is_reported_as_exhausted(backend: Backend) {
     store.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_pool_exhausted() {
-    a_full_pool_is_reported_as_exhausted(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_pool_exhausted() {
-    a_full_pool_is_reported_as_exhausted(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_pool_exhausted() {
-    a_full_pool_is_reported_as_exhausted(Backend::MySql).await;
-}
-
 /// MariaDB refuses an account past its `MAX_USER_CONNECTIONS` with error 1226: every
 /// request then fails at once, and says why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +87,11 @@ async fn mysql_too_many_connections() {
 /// A statement that runs past the timeout while nothing else runs is no outage: the
 /// database answers a ping meanwhile, so the statement may go on (up to five times the
 /// timeout).
-async fn a_slow_statement_alone_is_no_outage(backend: Backend, sleep: &str) {
+async fn a_slow_statement_alone_is_no_outage(backend: Backend) {
+    let sleep = match backend {
+        Backend::Postgres => "SELECT pg_sleep(0.9)",
+        _ => "SELECT SLEEP(0.9)",
+    };
     let Some(db) = fresh(backend).await else {
         eprintln!("skipped: {backend:?} is not configured");
         return;
@@ -118,17 +102,12 @@ async fn a_slow_statement_alone_is_no_outage(backend: Backend, sleep: &str) {
     store.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_slow_statement() {
-    a_slow_statement_alone_is_no_outage(Backend::Postgres, "SELECT pg_sleep(0.9)").await;
-}
+roster_db::on_every_backend!(
+    roster_db::testing::with_backend;
+    a_full_pool_is_reported_as_exhausted,
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_slow_statement() {
-    a_slow_statement_alone_is_no_outage(Backend::MySql, "SELECT SLEEP(0.9)").await;
-}
+roster_db::on_server_backends!(
+    roster_db::testing::with_backend;
+    a_slow_statement_alone_is_no_outage,
+);

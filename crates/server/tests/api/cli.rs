@@ -346,26 +346,6 @@ async fn instances_migrating_at_once_all_succeed(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_instances_migrating_at_once() {
-    instances_migrating_at_once_all_succeed(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_instances_migrating_at_once() {
-    instances_migrating_at_once_all_succeed(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_instances_migrating_at_once() {
-    instances_migrating_at_once_all_succeed(Backend::MySql).await;
-}
-
 /// A change made by SQL behind Roster's back is served only once an operator runs
 /// `roster cache flush`, which every instance then heeds.
 async fn cache_flush_makes_every_instance_see_a_change_made_by_sql(backend: Backend) {
@@ -404,22 +384,8 @@ async fn cache_flush_makes_every_instance_see_a_change_made_by_sql(backend: Back
     store.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_cache_flush() {
-    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_cache_flush() {
-    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_cache_flush() {
-    cache_flush_makes_every_instance_see_a_change_made_by_sql(Backend::MySql).await;
-}
+roster_db::on_every_backend!(
+    roster_db::testing::with_backend;
+    instances_migrating_at_once_all_succeed,
+    cache_flush_makes_every_instance_see_a_change_made_by_sql,
+);

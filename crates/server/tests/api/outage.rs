@@ -167,21 +167,6 @@ async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_outage() {
-    outage_is_503_and_recovery_needs_no_restart(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_outage() {
-    outage_is_503_and_recovery_needs_no_restart(Backend::MySql).await;
-}
-
 /// How long a request may take to be answered 503 while the database swallows packets:
 /// the database timeout the tests set, and some slack for a loaded machine.
 const TIMEOUT_MS: &str = "1000";
@@ -293,21 +278,6 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_frozen() {
-    a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_frozen() {
-    a_frozen_database_gets_prompt_503s_and_service_resumes(Backend::MySql).await;
-}
-
 /// SIGTERM while the database swallows packets and requests wait on it: the server still
 /// stops within its grace period.
 async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
@@ -361,17 +331,9 @@ async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
     proxy.mend();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(roster_postgres),
-    ignore = "set ROSTER_TEST_POSTGRES_URL to run it"
-)]
-async fn postgres_sigterm_while_frozen() {
-    sigterm_during_a_frozen_outage_stops_the_server(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-async fn mysql_sigterm_while_frozen() {
-    sigterm_during_a_frozen_outage_stops_the_server(Backend::MySql).await;
-}
+roster_db::on_server_backends!(
+    roster_db::testing::with_backend;
+    outage_is_503_and_recovery_needs_no_restart,
+    a_frozen_database_gets_prompt_503s_and_service_resumes,
+    sigterm_during_a_frozen_outage_stops_the_server,
+);
