@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
+use roster_db::testing::TestDatabase;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -109,14 +110,23 @@ fn through(url: &str, port: u16) -> (String, String) {
     )
 }
 
-async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
+/// A fresh database of `backend` behind a [`Proxy`], and the URL that reaches it through
+/// the proxy; `None` for an unconfigured backend.
+async fn behind_a_proxy(backend: Backend) -> Option<(TestDatabase, Proxy, String)> {
     let Some(db) = roster_db::testing::fresh(backend).await else {
         eprintln!("skipped: {backend:?} is not configured");
-        return;
+        return None;
     };
     let (host, _) = through(&db.url, 0);
     let proxy = Proxy::start(host).await;
     let (_, url) = through(&db.url, proxy.port);
+    Some((db, proxy, url))
+}
+
+async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
+    let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
+        return;
+    };
     let app = spawn_app_on(&url, &[]).await;
     let admin = app.admin_token().await;
     let body = json!({ "username": "kept", "password": "password-1" });
@@ -196,13 +206,9 @@ async fn timed(app: &TestApp, method: Method, path: &str, token: &str) -> (Statu
 /// every request is answered 503 promptly, and once the database answers again service
 /// resumes without a restart.
 async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend) {
-    let Some(db) = roster_db::testing::fresh(backend).await else {
-        eprintln!("skipped: {backend:?} is not configured");
+    let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
         return;
     };
-    let (host, _) = through(&db.url, 0);
-    let proxy = Proxy::start(host).await;
-    let (_, url) = through(&db.url, proxy.port);
     let app = spawn_app_on(&url, &["--db-timeout-ms", TIMEOUT_MS]).await;
     let admin = app.admin_token().await;
     let body = json!({ "username": "kept", "password": "password-1" });
@@ -281,13 +287,9 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
 /// SIGTERM while the database swallows packets and requests wait on it: the server still
 /// stops within its grace period.
 async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
-    let Some(db) = roster_db::testing::fresh(backend).await else {
-        eprintln!("skipped: {backend:?} is not configured");
+    let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
         return;
     };
-    let (host, _) = through(&db.url, 0);
-    let proxy = Proxy::start(host).await;
-    let (_, url) = through(&db.url, proxy.port);
     let (mut server, base) = crate::cli::serve(
         &url,
         &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
