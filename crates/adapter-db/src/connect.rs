@@ -52,9 +52,9 @@ pub struct StoreOptions {
     /// Connections the pool opens at most.
     pub pool_size: u32,
     /// How long the database may stay silent before a call gives up on it and fails as
-    /// unavailable; a call waits three quarters of it for a pool connection. While the database
-    /// answers other calls, one call may take five times as long (waiting for locks, say);
-    /// the database is told to end statements that run longer than that, where it can be
+    /// unavailable; a call waits three quarters of it for a pool connection. While the
+    /// database answers, one call may take five times as long (waiting for locks, say); the
+    /// database is told to end statements that run longer than that, where it can be
     /// (PostgreSQL, MariaDB, MySQL's reads).
     pub timeout: Duration,
 }
