@@ -54,6 +54,7 @@ impl AuthService {
     /// [`Error::Throttled`] after too many failures for the name or the address,
     /// [`Error::Unauthenticated`] for wrong credentials (the same for an unknown name), and
     /// the store's errors.
+    #[tracing::instrument(level = "debug", name = "auth.login", skip_all)]
     pub async fn login(
         &self,
         username: &str,
@@ -144,6 +145,7 @@ impl AuthService {
     /// # Errors
     /// [`Error::Unauthenticated`] for an unknown, revoked or expired token, and the store's
     /// errors.
+    #[tracing::instrument(level = "debug", name = "auth.authenticate", skip_all)]
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let now = self.ports.clock.now();
         self.ports
@@ -157,6 +159,7 @@ impl AuthService {
     ///
     /// # Errors
     /// The store's errors.
+    #[tracing::instrument(level = "debug", name = "auth.logout", skip_all)]
     pub async fn logout(&self, token: &str) -> Result<()> {
         self.ports.sessions.revoke(&hash_token(token)).await
     }

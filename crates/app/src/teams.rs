@@ -47,6 +47,9 @@ impl TeamService {
     /// # Errors
     /// [`Error::Forbidden`] for view-only users, [`Error::Invalid`] for a bad name,
     /// [`Error::NotFound`] if the caller was deleted meanwhile, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.create", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn create(&self, actor: &Principal, name: &str) -> Result<(Team, TeamMember)> {
         require_editor(actor)?;
         let now = self.ports.clock.now();
@@ -74,6 +77,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`] for non-members, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.get", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn get(&self, actor: &Principal, id: TeamId) -> Result<TeamDetails> {
         let details = self.find(id).await?;
         let is_member = details.members.iter().any(|m| m.member.user_id == actor.id);
@@ -88,6 +94,9 @@ impl TeamService {
     /// # Errors
     /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
     /// [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.update", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn update(
         &self,
         actor: &Principal,
@@ -125,6 +134,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.delete", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn delete(&self, actor: &Principal, id: TeamId) -> Result<()> {
         self.find(id).await?;
         require_editor(actor)?;
@@ -146,6 +158,9 @@ impl TeamService {
     /// [`Error::Forbidden`] for view-only users, [`Error::Throttled`] after too many wrong
     /// codes, [`Error::NotFound`] for an unknown code, [`Error::Conflict`] for a member
     /// already, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.join", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn join(
         &self,
         actor: &Principal,
@@ -170,6 +185,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.members", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn members(
         &self,
         actor: &Principal,
@@ -185,6 +203,9 @@ impl TeamService {
     /// # Errors
     /// [`Error::NotFound`] for an unknown team or a non-member, [`Error::Forbidden`], and the
     /// store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.member", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<NamedMember> {
         let details = self.get(actor, id).await?;
         details
@@ -199,6 +220,9 @@ impl TeamService {
     /// # Errors
     /// [`Error::NotFound`] for an unknown team or user, [`Error::Forbidden`],
     /// [`Error::Conflict`] for a member already, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.add_member", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn add_member(
         &self,
         actor: &Principal,
@@ -220,6 +244,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.set_member_role", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn set_member_role(
         &self,
         actor: &Principal,
@@ -239,6 +266,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.remove_member", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn remove_member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<()> {
         let details = self.find(id).await?;
         require_editor(actor)?;
@@ -253,6 +283,9 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "teams.teams_of", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn teams_of(
         &self,
         actor: &Principal,

@@ -77,6 +77,9 @@ impl UserService {
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for a bad name, password or
     /// grant, [`Error::Conflict`] for a taken name, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.create", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn create(&self, actor: &Principal, input: CreateUser) -> Result<User> {
         require_admin(actor)?;
         let username = Username::parse(&input.username)?;
@@ -103,6 +106,9 @@ impl UserService {
     /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for a bad name or grant or a
     /// hash that is neither argon2 nor bcrypt, [`Error::Conflict`] for a taken name, and the
     /// store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.import", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn import(&self, actor: &Principal, input: ImportedUser) -> Result<User> {
         require_admin(actor)?;
         let username = Username::parse(&input.username)?;
@@ -131,6 +137,9 @@ impl UserService {
     /// # Errors
     /// [`Error::NotFound`] when there is no such user, [`Error::Forbidden`] when a non-admin
     /// asks for someone else, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.get", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn get(&self, actor: &Principal, key: &UserKey) -> Result<User> {
         require_self_or_admin(actor, key)?;
         self.find(key).await
@@ -140,6 +149,9 @@ impl UserService {
     ///
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.list", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn list(&self, actor: &Principal) -> Result<Vec<User>> {
         require_admin(actor)?;
         self.ports.users.list().await
@@ -149,6 +161,9 @@ impl UserService {
     ///
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.page", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn page(
         &self,
         actor: &Principal,
@@ -165,6 +180,9 @@ impl UserService {
     /// [`Error::Invalid`] for an empty or invalid change, [`Error::Forbidden`] beyond the
     /// caller's rights, [`Error::NotFound`], [`Error::Conflict`] for a taken name or the last
     /// admin, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.update", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn update(
         &self,
         actor: &Principal,
@@ -210,6 +228,9 @@ impl UserService {
     /// [`Error::Throttled`] after too many wrong passwords, [`Error::Unauthenticated`] for a
     /// wrong current password, [`Error::Invalid`] for a new one that breaks the policy, and
     /// the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.change_own_password", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn change_own_password(
         &self,
         actor: &Principal,
@@ -239,6 +260,9 @@ impl UserService {
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for oneself,
     /// [`Error::NotFound`], [`Error::Conflict`] for the last admin, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.delete", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn delete(&self, actor: &Principal, key: &UserKey) -> Result<()> {
         require_admin(actor)?;
         let target = self.find(key).await?;
@@ -255,6 +279,9 @@ impl UserService {
     ///
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "users.stats", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn stats(&self, actor: &Principal) -> Result<UserStats> {
         require_admin(actor)?;
         self.ports.users.stats().await

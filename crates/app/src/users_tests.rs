@@ -137,6 +137,40 @@ async fn get_unknown_user_is_not_found() {
     assert!(matches!(err, Error::NotFound(_)));
 }
 
+/// Records the spans opened, with their fields, while it is the default subscriber.
+struct Spans(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Spans {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut line = attrs.metadata().name().to_owned();
+        attrs.record(
+            &mut |field: &tracing::field::Field, value: &dyn std::fmt::Debug| {
+                line.push_str(&format!(" {}={value:?}", field.name()));
+            },
+        );
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[tokio::test]
+async fn a_use_case_runs_in_a_span_that_names_its_actor() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spans = std::sync::Arc::default();
+    let subscriber = tracing_subscriber::registry().with(Spans(std::sync::Arc::clone(&spans)));
+    let _default = tracing::subscriber::set_default(subscriber);
+    let mut mocks = Mocks::default();
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let actor = principal(Role::Admin);
+    let _ = service(mocks).get(&actor, &by_name("ghost")).await;
+    let spans = spans.lock().unwrap();
+    assert_eq!(*spans, vec![format!("users.get actor={}", actor.id)]);
+}
+
 #[tokio::test]
 async fn list_is_for_admins() {
     let mut mocks = Mocks::default();

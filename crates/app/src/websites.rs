@@ -55,6 +55,9 @@ impl WebsiteService {
     /// [`Error::Forbidden`] for view-only users or a team the caller does not manage,
     /// [`Error::NotFound`] for an unknown team, [`Error::Invalid`] for bad fields, and the
     /// store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.create", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn create(&self, actor: &Principal, input: NewWebsite) -> Result<Website> {
         require_editor(actor)?;
         let owner = match input.team {
@@ -90,6 +93,9 @@ impl WebsiteService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.get", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn get(&self, actor: &Principal, id: WebsiteId) -> Result<WebsiteDetails> {
         let details = self.find(id).await?;
         let allowed = actor.role.is_admin()
@@ -108,6 +114,9 @@ impl WebsiteService {
     /// # Errors
     /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
     /// [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.update", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn update(
         &self,
         actor: &Principal,
@@ -140,6 +149,9 @@ impl WebsiteService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.delete", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn delete(&self, actor: &Principal, id: WebsiteId) -> Result<()> {
         let details = self.find(id).await?;
         self.require_manager(actor, &details.website).await?;
@@ -151,6 +163,9 @@ impl WebsiteService {
     ///
     /// # Errors
     /// [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.of_user", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn of_user(
         &self,
         actor: &Principal,
@@ -170,6 +185,9 @@ impl WebsiteService {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.of_team", skip_all, fields(actor = %actor.id)
+    )]
     pub async fn of_team(
         &self,
         actor: &Principal,
