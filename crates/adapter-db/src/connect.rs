@@ -63,7 +63,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             pool_size: 16,
-            timeout: Duration::from_secs(2),
+            timeout: Duration::from_millis(1500),
         }
     }
 }

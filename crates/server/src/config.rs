@@ -54,7 +54,7 @@ pub struct Config {
 
     /// Milliseconds a database call may take, waiting for a connection included; then the
     /// request is answered 503. The database is told to end statements that run longer.
-    #[arg(long, env = "ROSTER_DB_TIMEOUT_MS", default_value_t = 2000,
+    #[arg(long, env = "ROSTER_DB_TIMEOUT_MS", default_value_t = 1500,
           value_parser = clap::value_parser!(u64).range(100..=MAX_TIMEOUT_SECS * 1000),
           global = true)]
     pub db_timeout_ms: u64,
@@ -445,6 +445,11 @@ mod tests {
         let config = Config::parse_from(["roster"]);
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url, "sqlite://roster.db?mode=rwc");
+        let store = config.store();
+        assert_eq!(
+            (store.pool_size, store.timeout),
+            (16, Duration::from_millis(1500))
+        );
         assert_eq!(config.argon2(), Argon2Config::default());
         assert_eq!(config.auth(), AuthConfig::default());
         assert_eq!(config.mounts(), Mounts::default());
