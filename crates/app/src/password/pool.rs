@@ -154,8 +154,10 @@ impl WorkerPool {
         F: FnOnce() -> T + Send + 'static,
     {
         let (reply, result) = oneshot::channel();
+        // The caller's span goes with the job, so that what the hash logs is the request's.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move || {
-            let value = work();
+            let value = span.in_scope(work);
             Box::new(move || {
                 let _ = reply.send(value);
             })
@@ -194,6 +196,36 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
+
+    /// Records the threads spans are entered on.
+    struct Entered(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl<S> tracing_subscriber::Layer<S> for Entered
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fn on_enter(&self, _: &tracing::span::Id, _: tracing_subscriber::layer::Context<'_, S>) {
+            let thread = thread::current().name().unwrap_or_default().to_owned();
+            self.0.lock().unwrap().push(thread);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_runs_in_the_span_of_its_caller() {
+        use tracing::Instrument;
+        use tracing_subscriber::layer::SubscriberExt;
+        let entered = Arc::default();
+        let subscriber = tracing_subscriber::registry().with(Entered(Arc::clone(&entered)));
+        let _default = tracing::subscriber::set_default(subscriber);
+        let pool = WorkerPool::new(1);
+        let span = tracing::info_span!("request");
+        pool.run(|| ()).instrument(span).await.unwrap();
+        let entered = entered.lock().unwrap();
+        assert!(
+            entered.iter().any(|thread| thread == "roster-hash-0"),
+            "{entered:?}"
+        );
+    }
 
     #[tokio::test]
     async fn runs_jobs_and_never_more_than_its_threads_at_once() {
