@@ -1,7 +1,7 @@
 //! Roster without HTTP: the use-cases over the sea-orm store, as an embedder would wire them.
 //!
 //! ```sh
-//! cargo run -p roster-app --example embed
+//! cargo run -p roster-server --example embed
 //! ```
 
 use std::sync::Arc;
