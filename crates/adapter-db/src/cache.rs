@@ -141,8 +141,7 @@ async fn read_version(db: &Db, offset: &Offset) -> Result<Uuid> {
         return parse_version("");
     };
     if now.is_some() {
-        let database = clock::read_now(backend, &row).map_err(db_err)?;
-        offset.record(sent, database, offset.local_now());
+        offset.record_row(backend, sent, &row).map_err(db_err)?;
     }
     parse_version(&row.try_get::<String>("", "value").map_err(db_err)?)
 }

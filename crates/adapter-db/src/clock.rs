@@ -79,6 +79,25 @@ impl Offset {
             self.micros.store(micros, Ordering::Relaxed);
         }
     }
+
+    /// Records the database's time in `row`'s column `now`, read by a query sent at `sent`
+    /// and answered just now.
+    ///
+    /// # Errors
+    /// When the column is missing or not a time.
+    pub(crate) fn record_row(
+        &self,
+        backend: DbBackend,
+        sent: DateTime<Utc>,
+        row: &QueryResult,
+    ) -> Result<(), DbErr> {
+        let database = match backend {
+            DbBackend::MySql => row.try_get::<NaiveDateTime>("", "now")?.and_utc(),
+            _ => row.try_get::<DateTime<Utc>>("", "now")?,
+        };
+        self.record(sent, database, self.local_now());
+        Ok(())
+    }
 }
 
 /// The expression that reads the database's clock in UTC, if it is not this host's.
@@ -87,17 +106,6 @@ pub(crate) fn now_sql(backend: DbBackend) -> Option<&'static str> {
         DbBackend::Postgres => Some("CURRENT_TIMESTAMP"),
         DbBackend::MySql => Some("UTC_TIMESTAMP(6)"),
         _ => None,
-    }
-}
-
-/// The database's time in `row`'s column `now`.
-///
-/// # Errors
-/// When the column is missing or not a time.
-pub(crate) fn read_now(backend: DbBackend, row: &QueryResult) -> Result<DateTime<Utc>, DbErr> {
-    match backend {
-        DbBackend::MySql => Ok(row.try_get::<NaiveDateTime>("", "now")?.and_utc()),
-        _ => row.try_get::<DateTime<Utc>>("", "now"),
     }
 }
 
@@ -118,9 +126,7 @@ pub(crate) async fn measure(db: &impl ConnectionTrait, offset: &Offset) -> Resul
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the database's time".into()))?;
-    let database = read_now(backend, &row)?;
-    offset.record(sent, database, offset.local_now());
-    Ok(())
+    offset.record_row(backend, sent, &row)
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ use sea_orm::{
 };
 use tokio::time::Instant;
 
+use crate::error::statement_error;
+
 /// How many times the timeout one call may take while the database answers others: waits
 /// for locks under load are no outage.
 pub(crate) const PATIENCE: u32 = 5;
@@ -116,10 +118,7 @@ fn millis(span: Duration) -> u64 {
 fn answered<T>(outcome: &Result<T, DbErr>) -> bool {
     match outcome {
         Ok(_) => true,
-        Err(DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) => {
-            e.as_database_error().is_some()
-        }
-        Err(_) => false,
+        Err(err) => statement_error(err).is_some_and(|e| e.as_database_error().is_some()),
     }
 }
 

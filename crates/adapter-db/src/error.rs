@@ -67,14 +67,17 @@ fn is_data_exception(err: &DbErr) -> bool {
     sqlstate(err).is_some_and(|code| code.starts_with("22"))
 }
 
-/// The SQLSTATE the database answered a statement with, if it answered with an error.
-fn sqlstate(err: &DbErr) -> Option<String> {
+/// The driver's error behind a statement that failed.
+pub(crate) fn statement_error(err: &DbErr) -> Option<&sqlx::Error> {
     match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            database_code(e)
-        }
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
         _ => None,
     }
+}
+
+/// The SQLSTATE the database answered a statement with, if it answered with an error.
+fn sqlstate(err: &DbErr) -> Option<String> {
+    statement_error(err).and_then(database_code)
 }
 
 /// The code of a database's answer (SQLSTATE; SQLite's result code), if it answered.
@@ -117,15 +120,17 @@ fn unavailable(err: &DbErr) -> Option<&'static str> {
             Some("database pool exhausted: every connection is in use")
         }
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Some("database unreachable"),
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
-            **e,
-            sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-        )
-        .then_some("database unreachable"),
-        _ => None,
+        _ => statement_error(err)
+            .is_some_and(|e| {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                )
+            })
+            .then_some("database unreachable"),
     }
 }
 
@@ -139,11 +144,8 @@ fn is_too_many_connections(err: &DbErr) -> bool {
 /// SQLite's SQLITE_BUSY and SQLITE_LOCKED, extended codes included: its lock was not had
 /// within the busy timeout.
 fn is_sqlite_busy(err: &DbErr) -> bool {
-    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
-    else {
-        return false;
-    };
-    e.as_database_error()
+    statement_error(err)
+        .and_then(sqlx::Error::as_database_error)
         .filter(|db| db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some())
         .and_then(|db| db.code()?.parse::<u32>().ok())
         .is_some_and(|code| matches!(code & 0xff, 5 | 6))
@@ -151,11 +153,9 @@ fn is_sqlite_busy(err: &DbErr) -> bool {
 
 /// The error number of MySQL's answer, if MySQL answered with an error.
 fn mysql_number(err: &DbErr) -> Option<u16> {
-    let (DbErr::Conn(RuntimeErr::SqlxError(e))
-    | DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
-    else {
-        return None;
+    let e = match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
+        _ => statement_error(err)?,
     };
     e.as_database_error()?
         .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()

@@ -43,12 +43,7 @@ macro_rules! on_every_backend {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() { $run($crate::Backend::Sqlite, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(roster_postgres), ignore = "set ROSTER_TEST_POSTGRES_URL to run it")]
-            async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-            async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
+            $crate::on_server_backends!(@tests $run; $name);
         }
     )*};
 }
@@ -57,14 +52,17 @@ macro_rules! on_every_backend {
 /// only.
 #[macro_export]
 macro_rules! on_server_backends {
+    (@tests $run:path; $name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[cfg_attr(not(roster_postgres), ignore = "set ROSTER_TEST_POSTGRES_URL to run it")]
+        async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
+        async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
+    };
     ($run:path; $($name:ident),* $(,)?) => {$(
         mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(roster_postgres), ignore = "set ROSTER_TEST_POSTGRES_URL to run it")]
-            async fn postgres() { $run($crate::Backend::Postgres, super::$name).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(roster_mysql), ignore = "set ROSTER_TEST_MYSQL_URL to run it")]
-            async fn mysql() { $run($crate::Backend::MySql, super::$name).await }
+            $crate::on_server_backends!(@tests $run; $name);
         }
     )*};
 }

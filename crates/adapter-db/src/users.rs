@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::cache::parse_version;
 use crate::counts::{self, Deltas};
+use crate::deadline::Txn;
 use crate::entities::{meta, session, user, user_group, user_server, website};
 use crate::error::{db_err, retrying, transaction_conflict};
 use crate::query::{contains, direction};
@@ -133,11 +134,33 @@ impl UserRepository for Store {
 
 /// One attempt of each write, in its own transaction; see [`retrying`].
 impl Store {
-    /// Whether the user is an admin, as stored now: whether a write to them may need the
-    /// admin guard.
-    async fn is_admin(&self, id: UserId) -> Result<bool> {
-        let user = self.find_current(&UserKey::Id(id)).await?;
-        Ok(user.is_some_and(|user| user.role.is_admin()))
+    /// Starts `write` to user `id`: its transaction, with the user's row locked, and the
+    /// user as stored. Only a write that takes an admin out of the set waits for the others
+    /// that may (the admin guard), and checks that another admin remains. Whether the user
+    /// is an admin is read before, to take the guard first, and again under the row lock:
+    /// a user made an admin in between runs the write again, with the guard.
+    async fn begin_write(&self, id: UserId, write: Write) -> Result<(Txn, User)> {
+        let removes = write.removes_admin();
+        let guarded = removes
+            && self
+                .find_current(&UserKey::Id(id))
+                .await?
+                .is_some_and(|user| user.role.is_admin());
+        let txn = self.db.begin().await.map_err(db_err)?;
+        if guarded {
+            lock_admin_guard(&txn).await?;
+        }
+        lock_user(&txn, id, write).await?;
+        let (user, _) = find_user(&txn, &UserKey::Id(id))
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
+        if removes && user.role.is_admin() {
+            if !guarded {
+                return Err(transaction_conflict());
+            }
+            ensure_another_admin(&txn).await?;
+        }
+        Ok((txn, user))
     }
 
     async fn insert_once(&self, new: &User) -> Result<()> {
@@ -168,25 +191,8 @@ impl Store {
         revoke_sessions: bool,
         now: DateTime<Utc>,
     ) -> Result<User> {
-        // Only a change that takes an admin out of the set waits for the others that may.
-        // Whether the user is an admin is read again under their row lock.
         let demotes = patch.role.is_some_and(|role| !role.is_admin());
-        let guarded = demotes && self.is_admin(id).await?;
-        let txn = self.db.begin().await.map_err(db_err)?;
-        if guarded {
-            lock_admin_guard(&txn).await?;
-        }
-        lock_user(&txn, id, Lock::Update).await?;
-        let (current, _) = find_user(&txn, &UserKey::Id(id))
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        if demotes && current.role.is_admin() {
-            if !guarded {
-                // Made an admin since: run again, with the guard.
-                return Err(transaction_conflict());
-            }
-            ensure_another_admin(&txn).await?;
-        }
+        let (txn, current) = self.begin_write(id, Write::Update { demotes }).await?;
         let mut row = user::ActiveModel {
             id: Set(id.0),
             updated_at: Set(now),
@@ -223,24 +229,7 @@ impl Store {
     }
 
     async fn delete_once(&self, id: UserId, now: DateTime<Utc>) -> Result<()> {
-        // Only the deletion of an admin waits for the others that may remove one. Whether
-        // the user is one is read again under their row lock.
-        let guarded = self.is_admin(id).await?;
-        let txn = self.db.begin().await.map_err(db_err)?;
-        if guarded {
-            lock_admin_guard(&txn).await?;
-        }
-        lock_user(&txn, id, Lock::Delete).await?;
-        let (target, _) = find_user(&txn, &UserKey::Id(id))
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user not found: id {id}")))?;
-        if target.role.is_admin() {
-            if !guarded {
-                // Made an admin since: run again, with the guard.
-                return Err(transaction_conflict());
-            }
-            ensure_another_admin(&txn).await?;
-        }
+        let (txn, target) = self.begin_write(id, Write::Delete).await?;
         let mut counts = Deltas::default();
         counts.user(target.role, &target.servers, &target.groups, -1);
         counts.apply(&txn).await?;
@@ -294,11 +283,21 @@ async fn lock_admin_guard(txn: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
-/// What a write does to a user's row, which decides the lock it takes first.
+/// What a write does to a user, which decides what it locks first.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Lock {
-    Update,
+enum Write {
+    /// A change; `demotes` when it sets a role that is not admin.
+    Update {
+        demotes: bool,
+    },
     Delete,
+}
+
+impl Write {
+    /// Whether the write takes the user out of the admins, should they be one.
+    fn removes_admin(self) -> bool {
+        matches!(self, Self::Update { demotes: true } | Self::Delete)
+    }
 }
 
 /// Locks the user's row before anything about them is read, for the rest of the
@@ -308,13 +307,13 @@ enum Lock {
 /// UPDATE`, which lets such creations go on). SQLite has one writer at a time, and its
 /// transaction must start with a write to take the write lock at once instead of failing to
 /// upgrade a read later: the guard's.
-async fn lock_user(txn: &impl ConnectionTrait, id: UserId, lock: Lock) -> Result<()> {
+async fn lock_user(txn: &impl ConnectionTrait, id: UserId, write: Write) -> Result<()> {
     let backend = txn.get_database_backend();
     if backend == sea_orm::DbBackend::Sqlite {
         return lock_admin_guard(txn).await;
     }
-    let kind = match (backend, lock) {
-        (sea_orm::DbBackend::Postgres, Lock::Update) => LockType::NoKeyUpdate,
+    let kind = match (backend, write) {
+        (sea_orm::DbBackend::Postgres, Write::Update { .. }) => LockType::NoKeyUpdate,
         _ => LockType::Update,
     };
     user::Entity::find_by_id(id.0)
