@@ -182,7 +182,7 @@ async fn an_import_that_would_leave_no_admin_is_refused() {
 async fn sigterm_lets_the_request_in_flight_finish() {
     let db = fresh(Backend::Sqlite).await.unwrap();
     // A costly hash makes the login slow enough to be in flight when the signal comes.
-    let (mut server, base) = serve(
+    let (server, base) = serve(
         &db.url,
         &["--argon2-memory-kib", "262144", "--argon2-iterations", "6"],
     )
@@ -198,11 +198,7 @@ async fn sigterm_lets_the_request_in_flight_finish() {
     });
     // Long enough for the request to be read, well short of its hash (over a second).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    sigterm(&server);
     let signalled = std::time::Instant::now();
     let (answered, answered_at) = login.await.unwrap();
     let answered = answered.expect("the request in flight is answered");
@@ -211,10 +207,7 @@ async fn sigterm_lets_the_request_in_flight_finish() {
         "the login was still in flight at the signal"
     );
     assert_eq!(answered.status(), reqwest::StatusCode::OK);
-    let status = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = exit_of(server).await;
     assert!(status.success(), "{status:?}");
     assert!(
         client.get(format!("{base}/healthz")).send().await.is_err(),
@@ -282,6 +275,23 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
         );
     }
     store.close().await.unwrap();
+}
+
+/// Sends SIGTERM to `server`.
+pub(crate) fn sigterm(server: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+/// How `server` exits, waited for off the runtime's threads.
+pub(crate) async fn exit_of(mut server: std::process::Child) -> std::process::ExitStatus {
+    tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// Starts the real binary on a free port with `extra` flags, waits until it answers, and

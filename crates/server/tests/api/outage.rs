@@ -123,19 +123,23 @@ async fn behind_a_proxy(backend: Backend) -> Option<(TestDatabase, Proxy, String
     Some((db, proxy, url))
 }
 
+/// A server on `url` where the admin has created the user `kept`, and the admin's token.
+async fn serving_a_user(url: &str) -> (TestApp, String) {
+    let app = spawn_app_on(url, &[]).await;
+    let admin = app.admin_token().await;
+    let body = json!({ "username": "kept", "password": "password-1" });
+    let created = app
+        .mcp(Method::POST, "/users", Some(&admin), Some(body))
+        .await;
+    assert_eq!(created.0, StatusCode::CREATED, "{}", created.1);
+    (app, admin)
+}
+
 async fn outage_is_503_and_recovery_needs_no_restart(backend: Backend) {
     let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
         return;
     };
-    let app = spawn_app_on(&url, &[]).await;
-    let admin = app.admin_token().await;
-    let body = json!({ "username": "kept", "password": "password-1" });
-    assert_eq!(
-        app.mcp(Method::POST, "/users", Some(&admin), Some(body))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    let (app, admin) = serving_a_user(&url).await;
 
     proxy.cut().await;
     let (status, body) = app.mcp(Method::GET, "/users", Some(&admin), None).await;
@@ -208,13 +212,7 @@ async fn a_frozen_database_gets_prompt_503s_and_service_resumes(backend: Backend
     let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
         return;
     };
-    let app = spawn_app_on(&url, &[]).await;
-    let admin = app.admin_token().await;
-    let body = json!({ "username": "kept", "password": "password-1" });
-    let created = app
-        .mcp(Method::POST, "/users", Some(&admin), Some(body))
-        .await;
-    assert_eq!(created.0, StatusCode::CREATED, "{}", created.1);
+    let (app, admin) = serving_a_user(&url).await;
 
     // Under load, so that the freeze catches connections mid-query and mid-return to the
     // pool, not only idle ones.
@@ -289,7 +287,7 @@ async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
     let Some((_db, proxy, url)) = behind_a_proxy(backend).await else {
         return;
     };
-    let (mut server, base) = crate::cli::serve(
+    let (server, base) = crate::cli::serve(
         &url,
         &["--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
     )
@@ -312,16 +310,9 @@ async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
             .send(),
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::cli::sigterm(&server);
     let signalled = Instant::now();
-    let exited = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let exited = crate::cli::exit_of(server).await;
     assert!(exited.success(), "{backend:?}: {exited:?}");
     assert!(
         signalled.elapsed() < Duration::from_secs(15),
