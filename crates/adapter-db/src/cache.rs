@@ -149,7 +149,7 @@ async fn read_version(db: &Db, offset: &Offset) -> Result<Uuid> {
 /// The users version as the `users-version` row holds it.
 pub(crate) fn parse_version(value: &str) -> Result<Uuid> {
     Uuid::parse_str(value).map_err(|_| {
-        roster_domain::Error::Internal(format!("the users version {value:?} is not a UUID"))
+        roster_domain::Error::internal(format!("the users version {value:?} is not a UUID"))
     })
 }
 

@@ -1,6 +1,6 @@
 use std::future::Future;
 
-use roster_domain::{Error, Result};
+use roster_domain::{Conflict, Error, Result};
 use sea_orm::sqlx;
 use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlErr};
 
@@ -12,7 +12,7 @@ use crate::deadline::is_timed_out;
 pub(crate) fn db_err(err: DbErr) -> Error {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            return Error::Conflict("already exists".into());
+            return Error::Conflict(Conflict::Exists);
         }
         // A row the write refers to (a user, a team) was deleted by a concurrent request.
         Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
@@ -24,23 +24,34 @@ pub(crate) fn db_err(err: DbErr) -> Error {
         return Error::Invalid("the input holds characters the database cannot store".into());
     }
     if is_transaction_conflict(&err) {
-        return transaction_conflict();
+        return collided(Some(err));
     }
     if let Some(reason) = unavailable(&err) {
         tracing::warn!(error = %err, reason, "database unavailable");
-        return Error::Unavailable(reason.into());
+        return Error::unavailable(reason).caused_by(err);
     }
     tracing::error!(error = %err, "database error");
-    Error::Internal("database error".into())
+    Error::internal("database error").caused_by(err)
 }
 
-/// The reason of an [`Error::Unavailable`] for a transaction the database aborted to break a
-/// deadlock or a serialization conflict; [`retrying`] runs such a transaction again.
-const TRANSACTION_CONFLICT: &str = "concurrent changes collided; please retry";
+/// The database aborted a transaction to break a deadlock or a serialization conflict, or a
+/// guarded write saw its guard move: [`retrying`] runs such a transaction again.
+#[derive(Debug, thiserror::Error)]
+#[error("concurrent changes collided")]
+struct TransactionConflict(#[source] Option<DbErr>);
 
 /// A transaction that must run again, as [`retrying`] does.
 pub(crate) fn transaction_conflict() -> Error {
-    Error::Unavailable(TRANSACTION_CONFLICT.into())
+    collided(None)
+}
+
+fn collided(aborted: Option<DbErr>) -> Error {
+    Error::unavailable("concurrent changes collided; please retry")
+        .caused_by(TransactionConflict(aborted))
+}
+
+fn is_retryable(err: &Error) -> bool {
+    matches!(err, Error::Unavailable { source: Some(cause), .. } if cause.get().is::<TransactionConflict>())
 }
 
 /// Runs a transaction, again (a few times) when the database aborted it as a deadlock
@@ -53,7 +64,7 @@ where
     let mut tries = 0;
     loop {
         match attempt().await {
-            Err(Error::Unavailable(reason)) if reason == TRANSACTION_CONFLICT && tries < 8 => {
+            Err(err) if is_retryable(&err) && tries < 8 => {
                 tries += 1;
             }
             outcome => return outcome,

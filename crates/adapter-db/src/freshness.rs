@@ -61,7 +61,7 @@ impl Freshness {
         Arc::new(Self {
             read,
             state: Mutex::default(),
-            done: watch::Sender::new((0, Err(Error::Unavailable("no version read yet".into())))),
+            done: watch::Sender::new((0, Err(Error::unavailable("no version read yet")))),
         })
     }
 
@@ -106,7 +106,7 @@ impl Freshness {
         let finished = done
             .wait_for(|(number, _)| *number >= round)
             .await
-            .map_err(|_| Error::Unavailable("the version reader stopped".into()))?;
+            .map_err(|_| Error::unavailable("the version reader stopped"))?;
         finished.1.clone()
     }
 
@@ -118,7 +118,7 @@ impl Freshness {
         state.started += 1;
         let round = state.started;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            let outside = Error::Internal("the store is used outside a tokio runtime".into());
+            let outside = Error::internal("the store is used outside a tokio runtime");
             self.done.send_modify(|done| *done = (round, Err(outside)));
             return;
         };
@@ -131,7 +131,7 @@ impl Freshness {
                 freshness: self.clone(),
                 round,
                 start,
-                outcome: Err(Error::Internal("the version read did not finish".into())),
+                outcome: Err(Error::internal("the version read did not finish")),
             };
             finish.outcome = (self.read)().await;
         });

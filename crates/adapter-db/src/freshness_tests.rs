@@ -16,7 +16,7 @@ fn reader(version: &Arc<AtomicU64>, reads: &Arc<AtomicU64>) -> Arc<Freshness> {
             let seen = version.load(Ordering::SeqCst);
             tokio::task::yield_now().await;
             match seen {
-                u64::MAX => Err(Error::Unavailable("down".into())),
+                u64::MAX => Err(Error::unavailable("down")),
                 seen => Ok(Uuid::from_u128(u128::from(seen))),
             }
         })
@@ -107,7 +107,7 @@ async fn a_failed_read_reaches_its_callers_and_the_next_caller_reads_again() {
     let freshness = reader(&version, &reads);
     assert!(matches!(
         freshness.current().await,
-        Err(Error::Unavailable(_))
+        Err(Error::Unavailable { .. })
     ));
     version.store(3, Ordering::SeqCst);
     assert_eq!(freshness.current().await, v(3));
@@ -123,7 +123,7 @@ async fn a_caller_waiting_for_the_next_read_is_answered_by_a_failing_one() {
             reads.fetch_add(1, Ordering::SeqCst);
             Box::pin(async {
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                Err(Error::Unavailable("did not answer".into()))
+                Err(Error::unavailable("did not answer"))
             })
         }
     }));
@@ -156,6 +156,9 @@ async fn a_panicking_read_answers_its_callers_with_an_error() {
             })
         }
     }));
-    assert!(matches!(freshness.current().await, Err(Error::Internal(_))));
+    assert!(matches!(
+        freshness.current().await,
+        Err(Error::Internal { .. })
+    ));
     assert_eq!(freshness.current().await, v(9));
 }

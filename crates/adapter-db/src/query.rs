@@ -1,7 +1,11 @@
 //! Pieces shared by the paged lists: case-insensitive search and ordering.
 
+use roster_domain::PageRequest;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryOrder,
+    QuerySelect, Select,
+};
 
 /// `LOWER(col) LIKE '%needle%'`, with the needle's own wildcards escaped, on every backend.
 pub(crate) fn contains(col: impl ColumnTrait, needle: &str) -> Expr {
@@ -16,8 +20,32 @@ pub(crate) fn contains(col: impl ColumnTrait, needle: &str) -> Expr {
     Expr::expr(Func::lower(col.into_expr())).like(LikeExpr::new(pattern).escape('!'))
 }
 
-pub(crate) fn direction(descending: bool) -> Order {
-    if descending { Order::Desc } else { Order::Asc }
+/// What every paged list does first: counts all that `query` matches, and orders it by
+/// `column` as `page` asks, then by `id` so that no row shows on two pages, and cuts it
+/// to the page.
+pub(crate) async fn window<E, O>(
+    query: Select<E>,
+    db: &impl ConnectionTrait,
+    page: &PageRequest<O>,
+    column: impl ColumnTrait,
+    id: impl ColumnTrait,
+) -> Result<(u64, Select<E>), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = query.clone().count(db).await?;
+    let order = if page.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let query = query
+        .order_by(column, order)
+        .order_by_asc(id)
+        .limit(page.page_size)
+        .offset(page.offset());
+    Ok((total, query))
 }
 
 /// A row count from the database as a page's `count`.

@@ -44,7 +44,7 @@ impl SessionStore for Store {
                 session::Column::ExpiresAt,
             ])
             .select_from(source)
-            .map_err(|e| Error::Internal(format!("session insert: {e}")))?
+            .map_err(|e| Error::internal(format!("session insert: {e}")))?
             .to_owned();
         let done = self.db.execute(&insert).await.map_err(db_err)?;
         Ok(done.rows_affected() == 1)
@@ -72,7 +72,7 @@ impl SessionStore for Store {
         let Some((id, username, role, expires_at)) = rows.into_iter().next() else {
             return Ok(None);
         };
-        let corrupt = |_| Error::Internal(format!("stored user {id} is corrupt"));
+        let corrupt = |_| Error::internal(format!("stored user {id} is corrupt"));
         let principal = Principal {
             id: UserId(id),
             username: Username::parse(&username).map_err(corrupt)?,

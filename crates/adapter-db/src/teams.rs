@@ -4,27 +4,27 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::TeamRepository;
 use roster_domain::{
-    Error, NamedMember, Page, PageRequest, Result, Team, TeamDetails, TeamId, TeamMember,
+    Conflict, Error, NamedMember, Page, PageRequest, Result, Team, TeamDetails, TeamId, TeamMember,
     TeamOrder, TeamRole, UserId, Username,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set,
 };
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::{db_err, retrying};
-use crate::query::{contains, count, direction, unique};
+use crate::query::{contains, count, unique, window};
 
 #[async_trait]
 impl TeamRepository for Store {
     async fn create(&self, team: Team, owner: TeamMember) -> Result<Team> {
         retrying(|| async {
             let txn = self.db.begin().await.map_err(db_err)?;
-            team_row(&team).insert(&txn).await.map_err(db_err)?;
+            team_row(&team).insert(&txn).await.map_err(team_err)?;
             member_row(&owner).insert(&txn).await.map_err(member_err)?;
             txn.commit().await.map_err(db_err)
         })
@@ -60,7 +60,7 @@ impl TeamRepository for Store {
             .filter(team::Column::Id.eq(team.id.0))
             .exec(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(team_err)?;
         found(done.rows_affected, "team")
     }
 
@@ -150,20 +150,19 @@ impl TeamRepository for Store {
         if let Some(search) = &page.search {
             query = query.filter(contains(user::Column::UsernameKey, search));
         }
-        let total = query.clone().count(&self.db).await.map_err(db_err)?;
-        let query = match page.order_by {
+        let (total, query) = match page.order_by {
             TeamOrder::Name => {
-                query.order_by(user::Column::UsernameKey, direction(page.descending))
+                let by = user::Column::UsernameKey;
+                window(query, &self.db, page, by, team_user::Column::Id).await
             }
             TeamOrder::CreatedAt => {
-                query.order_by(team_user::Column::CreatedAt, direction(page.descending))
+                let by = team_user::Column::CreatedAt;
+                window(query, &self.db, page, by, team_user::Column::Id).await
             }
-        };
+        }
+        .map_err(db_err)?;
         let rows: Vec<(team_user::Model, String)> = query
-            .order_by_asc(team_user::Column::Id)
             .column_as(user::Column::Username, "member_username")
-            .limit(page.page_size)
-            .offset(page.offset())
             .into_model::<MemberWithName>()
             .all(&self.db)
             .await
@@ -175,12 +174,7 @@ impl TeamRepository for Store {
             .into_iter()
             .map(|(row, name)| named(row, &name))
             .collect::<Result<_>>()?;
-        Ok(Page {
-            items,
-            count: total,
-            page: page.page,
-            page_size: page.page_size,
-        })
+        Ok(Page::of(items, total, page))
     }
 
     async fn teams_of(
@@ -194,25 +188,15 @@ impl TeamRepository for Store {
         if let Some(search) = &page.search {
             query = query.filter(contains(team::Column::Name, search));
         }
-        let total = query.clone().count(&self.db).await.map_err(db_err)?;
         let column = match page.order_by {
             TeamOrder::Name => team::Column::Name,
             TeamOrder::CreatedAt => team::Column::CreatedAt,
         };
-        let rows = query
-            .order_by(column, direction(page.descending))
-            .order_by_asc(team::Column::Id)
-            .limit(page.page_size)
-            .offset(page.offset())
-            .all(&self.db)
+        let (total, query) = window(query, &self.db, page, column, team::Column::Id)
             .await
             .map_err(db_err)?;
-        Ok(Page {
-            items: details(&self.db, rows).await?,
-            count: total,
-            page: page.page,
-            page_size: page.page_size,
-        })
+        let rows = query.all(&self.db).await.map_err(db_err)?;
+        Ok(Page::of(details(&self.db, rows).await?, total, page))
     }
 }
 
@@ -418,6 +402,14 @@ fn found(rows: u64, what: &str) -> Result<()> {
     }
 }
 
+/// The only unique key a team can break is its access code.
+fn team_err(err: sea_orm::DbErr) -> Error {
+    match db_err(err) {
+        Error::Conflict(_) => Error::Conflict(Conflict::AccessCodeTaken),
+        other => other,
+    }
+}
+
 /// The only unique key a membership can break is (team, user); a missing team or user
 /// breaks a foreign key.
 fn member_err(err: sea_orm::DbErr) -> Error {
@@ -425,7 +417,7 @@ fn member_err(err: sea_orm::DbErr) -> Error {
         return Error::NotFound("no such team or user".into());
     }
     match db_err(err) {
-        Error::Conflict(_) => Error::Conflict("already a member of this team".into()),
+        Error::Conflict(_) => Error::Conflict(Conflict::AlreadyMember),
         other => other,
     }
 }
@@ -471,7 +463,7 @@ fn to_member(row: team_user::Model) -> Result<TeamMember> {
         role: row
             .role
             .parse()
-            .map_err(|_| Error::Internal(format!("membership {} has a bad role", row.id)))?,
+            .map_err(|_| Error::internal(format!("membership {} has a bad role", row.id)))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -479,7 +471,7 @@ fn to_member(row: team_user::Model) -> Result<TeamMember> {
 
 fn named(row: team_user::Model, username: &str) -> Result<NamedMember> {
     let username = Username::parse(username)
-        .map_err(|_| Error::Internal(format!("user {} has a bad name", row.user_id)))?;
+        .map_err(|_| Error::internal(format!("user {} has a bad name", row.user_id)))?;
     Ok(NamedMember {
         member: to_member(row)?,
         username,

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use roster_domain::ports::{FailureWindow, LoginThrottle};
+use roster_domain::ports::{FailureWindow, LoginThrottle, ThrottleKeys};
 use roster_domain::{Error, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set, UpdateMany};
@@ -16,15 +16,16 @@ use crate::query::unique;
 impl LoginThrottle for Store {
     async fn record_attempts(
         &self,
-        keys: &[String],
+        keys: &ThrottleKeys,
         now: DateTime<Utc>,
         window: Duration,
     ) -> Result<Vec<FailureWindow>> {
         // Upserts, no transaction: concurrent attempts only ever wait on row locks, taken
-        // in the order of `keys` (the username's first), where a read-then-write
+        // in the order of `keys` (the guesser's first), where a read-then-write
         // transaction deadlocks on InnoDB and fails to upgrade on SQLite.
-        let first = |key: &String| login_failure::ActiveModel {
-            key: Set(key.clone()),
+        let keys: Vec<&str> = keys.all().collect();
+        let first = |key: &&str| login_failure::ActiveModel {
+            key: Set((*key).to_owned()),
             failures: Set(1),
             started_at: Set(now),
         };
@@ -38,7 +39,7 @@ impl LoginThrottle for Store {
         } else {
             // MySQL has no RETURNING: each row is upserted and read back in turn.
             let mut rows = Vec::with_capacity(keys.len());
-            for key in keys {
+            for key in &keys {
                 let row = login_failure::Entity::insert(first(key))
                     .on_conflict(count_attempt(now, window))
                     .exec_with_returning(&self.db)
@@ -51,17 +52,15 @@ impl LoginThrottle for Store {
         keys.iter()
             .map(|key| {
                 rows.iter()
-                    .find(|row| &row.key == key)
+                    .find(|row| row.key == *key)
                     .map(to_window)
-                    .ok_or_else(|| Error::Internal("a failure counter was not written".into()))
+                    .ok_or_else(|| Error::internal("a failure counter was not written"))
             })
             .collect()
     }
 
-    async fn record_success(&self, keys: &[String]) -> Result<()> {
-        let Some((name, others)) = keys.split_first() else {
-            return Ok(());
-        };
+    async fn record_success(&self, keys: &ThrottleKeys) -> Result<()> {
+        let (name, others) = (&keys.guesser, keys.client.as_slice());
         // The name's window is ended and its row kept rather than deleted: on MySQL an
         // upsert racing the delete would find no row to read back. The others lose this
         // attempt.
@@ -113,7 +112,8 @@ impl LoginThrottle for Store {
         Ok(())
     }
 
-    async fn take_back(&self, keys: &[String]) -> Result<()> {
+    async fn take_back(&self, keys: &ThrottleKeys) -> Result<()> {
+        let keys: Vec<String> = keys.all().map(str::to_owned).collect();
         let take_back = |keys: &[String]| {
             login_failure::Entity::update_many()
                 .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
@@ -121,11 +121,11 @@ impl LoginThrottle for Store {
                 .filter(Column::Failures.gt(0))
         };
         if self.db.get_database_backend() == DbBackend::Sqlite {
-            take_back(keys).exec(&self.db).await.map_err(db_err)?;
+            take_back(&keys).exec(&self.db).await.map_err(db_err)?;
             return Ok(());
         }
         // A statement a key, as in `record_success`.
-        for key in keys {
+        for key in &keys {
             take_back(std::slice::from_ref(key))
                 .exec(&self.db)
                 .await

@@ -4,15 +4,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::UserRepository;
 use roster_domain::{
-    Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
-    Username,
+    Conflict, Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch,
+    UserStats, Username,
 };
 use sea_orm::sea_query::{
     ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef, UnionType,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ use crate::counts::{self, Deltas};
 use crate::deadline::Txn;
 use crate::entities::{meta, session, user, user_group, user_server, website};
 use crate::error::{db_err, retrying, transaction_conflict};
-use crate::query::{contains, direction};
+use crate::query::{contains, window};
 use crate::teams;
 
 #[async_trait]
@@ -63,25 +63,16 @@ impl UserRepository for Store {
         if let Some(search) = &page.search {
             query = query.filter(contains(user::Column::UsernameKey, search));
         }
-        let count = query.clone().count(&self.db).await.map_err(db_err)?;
         let column = match page.order_by {
             UserOrder::Username => user::Column::UsernameKey,
             UserOrder::CreatedAt => user::Column::CreatedAt,
         };
-        let rows = query
-            .order_by(column, direction(page.descending))
-            .order_by_asc(user::Column::Id)
-            .limit(page.page_size)
-            .offset(page.offset())
-            .all(&self.db)
+        let (total, query) = window(query, &self.db, page, column, user::Column::Id)
             .await
             .map_err(db_err)?;
-        Ok(Page {
-            items: with_grants(&self.db, rows, Grants::OfTheseUsers).await?,
-            count,
-            page: page.page,
-            page_size: page.page_size,
-        })
+        let rows = query.all(&self.db).await.map_err(db_err)?;
+        let items = with_grants(&self.db, rows, Grants::OfTheseUsers).await?;
+        Ok(Page::of(items, total, page))
     }
 
     async fn update(
@@ -219,7 +210,7 @@ impl Store {
         }
         let (updated, _) = find_user(&txn, &UserKey::Id(id))
             .await?
-            .ok_or_else(|| Error::Internal("updated user vanished".into()))?;
+            .ok_or_else(|| Error::internal("updated user vanished"))?;
         let mut counts = Deltas::default();
         counts.user(current.role, &current.servers, &current.groups, -1);
         counts.user(updated.role, &updated.servers, &updated.groups, 1);
@@ -264,7 +255,7 @@ impl Store {
 /// The only unique key a user write can break is the case-folded name.
 fn name_taken(err: sea_orm::DbErr) -> Error {
     match db_err(err) {
-        Error::Conflict(_) => Error::Conflict("username already exists".into()),
+        Error::Conflict(_) => Error::Conflict(Conflict::UsernameTaken),
         other => other,
     }
 }
@@ -534,7 +525,7 @@ async fn replace_grants(
 }
 
 fn to_user(row: user::Model, servers: BTreeSet<String>, groups: BTreeSet<String>) -> Result<User> {
-    let corrupt = |what: &str| Error::Internal(format!("stored user {} has a bad {what}", row.id));
+    let corrupt = |what: &str| Error::internal(format!("stored user {} has a bad {what}", row.id));
     Ok(User {
         id: UserId(row.id),
         username: Username::parse(&row.username).map_err(|_| corrupt("username"))?,

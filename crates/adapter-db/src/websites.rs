@@ -2,20 +2,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::{WebsiteRepository, WebsiteScope};
 use roster_domain::{
-    Error, Owner, Page, PageRequest, Result, TeamId, UserId, Username, Website, WebsiteDetails,
-    WebsiteId, WebsiteOrder,
+    Conflict, Error, Owner, Page, PageRequest, Result, TeamId, UserId, Username, Website,
+    WebsiteDetails, WebsiteId, WebsiteOrder,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::db_err;
-use crate::query::{contains, direction};
+use crate::query::{contains, window};
 
 #[async_trait]
 impl WebsiteRepository for Store {
@@ -62,7 +59,7 @@ impl WebsiteRepository for Store {
                 website::Column::DeletedAt,
             ])
             .select_from(source)
-            .map_err(|e| Error::Internal(format!("website insert: {e}")))?
+            .map_err(|e| Error::internal(format!("website insert: {e}")))?
             .to_owned();
         let done = self.db.execute(&insert).await.map_err(share_id_taken)?;
         if done.rows_affected() == 0 {
@@ -157,36 +154,30 @@ impl WebsiteRepository for Store {
                     .add(contains(website::Column::Domain, search)),
             );
         }
-        let total = query.clone().count(&self.db).await.map_err(db_err)?;
         let column = match page.order_by {
             WebsiteOrder::Name => website::Column::Name,
             WebsiteOrder::Domain => website::Column::Domain,
             WebsiteOrder::CreatedAt => website::Column::CreatedAt,
         };
+        let (total, query) = window(query, &self.db, page, column, website::Column::Id)
+            .await
+            .map_err(db_err)?;
         let rows = query
-            .order_by(column, direction(page.descending))
-            .order_by_asc(website::Column::Id)
-            .limit(page.page_size)
-            .offset(page.offset())
             .find_also_related(user::Entity)
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        Ok(Page {
-            items: rows
-                .into_iter()
-                .map(|(site, owner)| to_details(site, owner))
-                .collect::<Result<_>>()?,
-            count: total,
-            page: page.page,
-            page_size: page.page_size,
-        })
+        let items = rows
+            .into_iter()
+            .map(|(site, owner)| to_details(site, owner))
+            .collect::<Result<_>>()?;
+        Ok(Page::of(items, total, page))
     }
 }
 
 fn share_id_taken(err: sea_orm::DbErr) -> Error {
     match db_err(err) {
-        Error::Conflict(_) => Error::Conflict("that shareId is taken".into()),
+        Error::Conflict(_) => Error::Conflict(Conflict::ShareIdTaken),
         other => other,
     }
 }
@@ -216,7 +207,7 @@ fn row(site: &Website) -> website::ActiveModel {
 }
 
 fn to_details(site: website::Model, owner: Option<user::Model>) -> Result<WebsiteDetails> {
-    let corrupt = || Error::Internal(format!("website {} has no owner", site.id));
+    let corrupt = || Error::internal(format!("website {} has no owner", site.id));
     let owner_id = match (site.user_id, site.team_id) {
         (Some(user), _) => Owner::User(UserId(user)),
         (None, Some(team)) => Owner::Team(TeamId(team)),

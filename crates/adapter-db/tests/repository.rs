@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use roster_db::Store;
-use roster_domain::ports::{LoginThrottle, SessionStore, UserRepository};
-use roster_domain::{Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_domain::ports::{LoginThrottle, SessionStore, ThrottleKeys, UserRepository};
+use roster_domain::{Conflict, Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
 
 roster_db::on_every_backend!(
     roster_db::testing::with_store;
@@ -141,7 +141,7 @@ async fn names_are_unique_case_insensitively(store: Store) {
         .insert(new_user("CAROL", Role::Admin, &["x"], &[]))
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Conflict("username already exists".into()));
+    assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
     assert_eq!(store.list().await.unwrap().len(), 1);
 }
 
@@ -239,7 +239,7 @@ async fn update_reports_unknown_users_and_taken_names(store: Store) {
         .update(frank.id, rename.clone(), false, now())
         .await
         .unwrap_err();
-    assert_eq!(err, Error::Conflict("username already exists".into()));
+    assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
     let err = store
         .update(UserId::new(), rename, false, now())
         .await
@@ -490,7 +490,10 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
     let window = Duration::from_secs(60);
     let t = now();
     let at = |s| t + chrono::Duration::seconds(s);
-    let keys = |names: &[&str]| names.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+    let keys = |names: &[&str]| ThrottleKeys {
+        guesser: names[0].to_owned(),
+        client: names.get(1).map(|k| (*k).to_owned()),
+    };
     let (name, addr) = ("user:x", "addr:1.2.3.4");
     let failures = |store: Store, key: &'static str| async move {
         store.current(key).await.unwrap().unwrap().failures
@@ -634,7 +637,10 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
             let store = store.clone();
             tokio::spawn(async move {
                 // Three names, each tried four times, all from one address.
-                let keys = [format!("user:{}", i % 3), "addr:9.9.9.9".to_owned()];
+                let keys = ThrottleKeys {
+                    guesser: format!("user:{}", i % 3),
+                    client: Some("addr:9.9.9.9".to_owned()),
+                };
                 store
                     .record_attempts(&keys, t, Duration::from_secs(60))
                     .await
@@ -657,7 +663,10 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
 async fn concurrent_logins_of_one_name_from_one_address_all_count(store: Store) {
     // A double submit: successes taking attempts back while others are counted, on the
     // same two rows, must not deadlock (PostgreSQL would abort one with 40P01).
-    let keys = ["user:twice".to_owned(), "addr:5.5.5.5".to_owned()];
+    let keys = ThrottleKeys {
+        guesser: "user:twice".to_owned(),
+        client: Some("addr:5.5.5.5".to_owned()),
+    };
     let t = now();
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -707,5 +716,5 @@ async fn names_and_grants_compare_exactly_but_for_case_in_names(store: Store) {
         .insert(new_user("JOSÉ", Role::User, &[], &[]))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Conflict(_)));
+    assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use roster_db::Store;
 use roster_domain::ports::{TeamRepository, UserRepository, WebsiteRepository, WebsiteScope};
 use roster_domain::{
-    Error, Owner, PageRequest, Role, Team, TeamId, TeamMember, TeamOrder, TeamRole, User, UserId,
-    UserKey, Username, Website, WebsiteId, WebsiteOrder,
+    Conflict, Error, Owner, PageRequest, Role, Team, TeamId, TeamMember, TeamOrder, TeamRole, User,
+    UserId, UserKey, Username, Website, WebsiteId, WebsiteOrder,
 };
 use uuid::Uuid;
 
@@ -121,6 +121,15 @@ async fn teams_are_created_with_their_owner_and_found_by_id_and_code(store: Stor
         .unwrap()
         .unwrap();
     assert_eq!(details.team, renamed);
+    let other = team(&store, "Red", owner).await;
+    let copycat = Team {
+        access_code: renamed.access_code.clone(),
+        ..other
+    };
+    assert_eq!(
+        TeamRepository::update(&store, &copycat).await,
+        Err(Error::Conflict(Conflict::AccessCodeTaken))
+    );
     let ghost = Team {
         id: TeamId::new(),
         ..renamed
@@ -142,7 +151,7 @@ async fn memberships_are_added_changed_and_removed(store: Store) {
     let again = store
         .add_member(member(t.id, joiner, TeamRole::ViewOnly))
         .await;
-    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    assert_eq!(again, Err(Error::Conflict(Conflict::AlreadyMember)));
     let ghost = store
         .add_member(member(t.id, UserId::new(), TeamRole::Member))
         .await;
@@ -376,7 +385,7 @@ async fn website_updates_and_soft_deletes_hide_them(store: Store) {
     };
     assert!(matches!(
         WebsiteRepository::update(&store, &clash).await,
-        Err(Error::Conflict(_))
+        Err(Error::Conflict(Conflict::ShareIdTaken))
     ));
 
     WebsiteRepository::delete(&store, s.id, now())

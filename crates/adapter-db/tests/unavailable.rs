@@ -26,7 +26,9 @@ async fn a_full_pool_is_reported_as_exhausted(backend: Backend) {
     // Past the users version kept in memory: the read needs a connection.
     tokio::time::sleep(Duration::from_millis(10)).await;
     match store.stats().await {
-        Err(Error::Unavailable(reason)) => assert!(reason.contains("pool exhausted"), "{reason}"),
+        Err(Error::Unavailable { reason, .. }) => {
+            assert!(reason.contains("pool exhausted"), "{reason}")
+        }
         other => panic!("{backend:?}: {other:?}"),
     }
     drop(held);
@@ -70,7 +72,7 @@ async fn mysql_too_many_connections() {
     let held = hold_connection(&store).await;
     tokio::time::sleep(Duration::from_millis(10)).await;
     match store.stats().await {
-        Err(Error::Unavailable(reason)) => {
+        Err(Error::Unavailable { reason, .. }) => {
             assert!(reason.contains("too many connections"), "{reason}");
         }
         other => panic!("{other:?}"),

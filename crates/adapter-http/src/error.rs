@@ -21,20 +21,31 @@ pub(crate) fn status_of(err: &Error) -> StatusCode {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// What the caller is told; an internal error's details stay in the log.
 pub(crate) fn public_message(err: &Error) -> String {
     match err {
-        Error::Internal(detail) => {
-            tracing::error!(%detail, "internal error");
+        Error::Internal { detail, .. } => {
+            tracing::error!(%detail, causes = %causes(err), "internal error");
             "internal server error".into()
         }
         other => other.to_string(),
     }
+}
+
+/// The chain of errors beneath `err`, outermost first, for the log.
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut chain = Vec::new();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        chain.push(cause.to_string());
+        next = cause.source();
+    }
+    chain.join(": ")
 }
 
 /// Renders an error that poem or poem-openapi raised before or around a handler (bad JSON,
@@ -142,8 +153,8 @@ macro_rules! dialect_error {
                     E::Throttled { retry_after } => {
                         Self::TooManyRequests(body, retry_after.as_secs().max(1))
                     }
-                    E::Unavailable(_) => Self::Unavailable(body),
-                    E::Internal(_) => Self::Internal(body),
+                    E::Unavailable { .. } => Self::Unavailable(body),
+                    E::Internal { .. } => Self::Internal(body),
                 }
             }
         }
@@ -151,3 +162,31 @@ macro_rules! dialect_error {
 }
 
 pub(crate) use dialect_error;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Statement(std::io::Error);
+
+    impl std::fmt::Display for Statement {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("statement failed")
+        }
+    }
+
+    impl std::error::Error for Statement {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_internal_error_logs_every_cause_and_tells_none() {
+        let reset = std::io::Error::other("connection reset");
+        let err = Error::internal("database error").caused_by(Statement(reset));
+        assert_eq!(causes(&err), "statement failed: connection reset");
+        assert_eq!(public_message(&err), "internal server error");
+    }
+}

@@ -37,7 +37,7 @@ pub struct AuthService {
 
 impl AuthService {
     pub(crate) async fn new(ports: Ports, config: AuthConfig) -> Result<Self> {
-        let decoy = PasswordPolicy { min_chars: 0 }.check(&random_hex::<16>()?)?;
+        let decoy = PasswordPolicy { min_chars: 0 }.check(&random_hex::<16>(&*ports.random)?)?;
         let decoy_hash = ports.hasher.hash(&decoy).await?;
         Ok(Self {
             ports,
@@ -110,7 +110,7 @@ impl AuthService {
             }
             verified_hash.clone_from(&user.password_hash);
         }
-        let token = Token::generate()?;
+        let token = Token::generate(&*self.ports.random)?;
         let expires_at = now + self.config.token_ttl;
         let due = self.next_purge.load(Ordering::Relaxed);
         let next = now.timestamp().saturating_add(PURGE_EVERY_SECS);

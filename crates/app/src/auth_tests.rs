@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use mockall::predicate::eq;
-use roster_domain::ports::FailureWindow;
+use roster_domain::ports::{FailureWindow, ThrottleKeys};
 use roster_domain::{Error, Role, User, UserKey};
 
 use super::*;
@@ -31,12 +31,12 @@ fn window(failures: u32) -> FailureWindow {
     }
 }
 
-fn throttle_keys(name: &str, client: Option<&str>) -> Vec<String> {
-    GuessKeys::password(name, client).as_slice().to_vec()
+fn throttle_keys(name: &str, client: Option<&str>) -> ThrottleKeys {
+    GuessKeys::password(name, client).keys().clone()
 }
 
 fn user_key(name: &str) -> String {
-    throttle_keys(name, None).remove(0)
+    throttle_keys(name, None).guesser
 }
 
 /// Every attempt is counted first; here each key is at its first attempt.
@@ -44,16 +44,19 @@ fn counted_once(mocks: &mut Mocks) {
     mocks
         .throttle
         .expect_record_attempts()
-        .returning(|keys, _, _| Ok(keys.iter().map(|_| window(1)).collect()));
+        .returning(|keys, _, _| Ok(keys.all().map(|_| window(1)).collect()));
 }
 
 /// What a successful login does to the counters.
 fn forgiven(mocks: &mut Mocks, name: &str, addr: &'static str) {
-    let keys = vec![user_key(name), addr.to_owned()];
+    let keys = ThrottleKeys {
+        guesser: user_key(name),
+        client: Some(addr.to_owned()),
+    };
     mocks
         .throttle
         .expect_record_success()
-        .withf(move |k| k == keys.as_slice())
+        .withf(move |k| *k == keys)
         .times(1)
         .return_once(|_| Ok(()));
 }
@@ -61,10 +64,10 @@ fn forgiven(mocks: &mut Mocks, name: &str, addr: &'static str) {
 #[test]
 fn the_name_key_is_a_digest_of_the_folded_name() {
     let keys = throttle_keys(" Alice ", Some("10.0.0.1"));
-    assert_eq!(keys[0], user_key("alice"));
-    assert_eq!(keys[0].len(), "user:".len() + 64);
-    assert_eq!(keys[1], "addr:10.0.0.1");
-    assert_eq!(throttle_keys(&"x".repeat(5000), None)[0].len(), 69);
+    assert_eq!(keys.guesser, user_key("alice"));
+    assert_eq!(keys.guesser.len(), "user:".len() + 64);
+    assert_eq!(keys.client.as_deref(), Some("addr:10.0.0.1"));
+    assert_eq!(throttle_keys(&"x".repeat(5000), None).guesser.len(), 69);
 }
 
 #[tokio::test]
@@ -117,11 +120,10 @@ async fn a_purge_that_fails_does_not_fail_the_login() {
     let mut mocks = mocks();
     password_verified(&mut mocks, &dan);
     mocks.hasher.expect_needs_rehash().return_const(false);
-    mocks.sessions.expect_purge_expired().return_once(|_| {
-        Err(Error::Unavailable(
-            "the database did not answer in time".into(),
-        ))
-    });
+    mocks
+        .sessions
+        .expect_purge_expired()
+        .return_once(|_| Err(Error::unavailable("the database did not answer in time")));
     mocks
         .sessions
         .expect_create()
@@ -189,11 +191,14 @@ async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_
             .withf(move |_, hash| hash == expected_hash)
             .times(1)
             .return_once(|_, _| Ok(false));
-        let keys = [user_key("bob"), "addr:10.0.0.9".to_owned()];
+        let keys = ThrottleKeys {
+            guesser: user_key("bob"),
+            client: Some("addr:10.0.0.9".to_owned()),
+        };
         mocks
             .throttle
             .expect_record_attempts()
-            .withf(move |k, now, _| k == keys.as_slice() && *now == t0())
+            .withf(move |k, now, _| *k == keys && *now == t0())
             .times(1)
             .returning(|_, _, _| Ok(vec![window(1), window(1)]));
         let err = service(mocks)
@@ -299,11 +304,11 @@ async fn logout_revokes_by_hash_and_store_outages_pass_through() {
     mocks
         .sessions
         .expect_principal()
-        .returning(|_, _| Err(Error::Unavailable("db down".into())));
+        .returning(|_, _| Err(Error::unavailable("db down")));
     let svc = service(mocks).await;
     svc.logout("tok").await.unwrap();
     let err = svc.authenticate("tok").await.unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)));
+    assert!(matches!(err, Error::Unavailable { .. }));
 }
 
 #[tokio::test]
@@ -457,4 +462,37 @@ async fn a_login_whose_upgrade_lost_to_another_logins_still_succeeds() {
         .return_once(|_, _, _, _, _| Ok(true));
     let outcome = service(mocks).await.login("dan", "pw", None).await.unwrap();
     assert_eq!(outcome.user.password_hash, "$argon2id$by-the-other");
+}
+
+#[tokio::test]
+async fn a_random_source_that_fails_fails_the_login_without_opening_a_session() {
+    let dan = user("dan", Role::User);
+    let mut mocks = mocks();
+    password_verified(&mut mocks, &dan);
+    mocks.hasher.expect_needs_rehash().return_const(false);
+    mocks.sessions.expect_purge_expired().return_once(|_| Ok(0));
+    let mut random = roster_domain::ports::MockRandom::new();
+    let mut draws = mockall::Sequence::new();
+    random
+        .expect_fill()
+        .times(1)
+        .in_sequence(&mut draws)
+        .returning(|bytes| {
+            bytes.fill(7);
+            Ok(())
+        });
+    random
+        .expect_fill()
+        .times(1)
+        .in_sequence(&mut draws)
+        .returning(|_| Err(Error::internal("random source: exhausted")));
+    let mut ports = mocks.ports();
+    ports.random = Arc::new(random);
+    let svc = AuthService::new(ports, AuthConfig::default())
+        .await
+        .unwrap();
+    let outcome = svc.login("dan", "pw", None).await;
+    assert!(
+        matches!(outcome, Err(Error::Internal { detail: m, .. }) if m.contains("random source"))
+    );
 }

@@ -1,4 +1,4 @@
-use roster_domain::{Error, Role, User, UserId, Username};
+use roster_domain::{Conflict, Error, Role, User, UserId, Username};
 
 use crate::Roster;
 use crate::token::random_hex;
@@ -20,13 +20,13 @@ impl Roster {
         }
         let generated = match password {
             Some(_) => None,
-            None => Some(random_hex::<12>()?),
+            None => Some(random_hex::<12>(&*ports.random)?),
         };
         let plain = password.or(generated.as_deref()).unwrap_or_default();
         let password = self.config().password_policy.check(plain)?;
         let now = ports.clock.now();
         let admin = User {
-            id: UserId::new(),
+            id: UserId::random(&*ports.random)?,
             username: Username::parse("admin")?,
             password_hash: ports.hasher.hash(&password).await?,
             role: Role::Admin,
@@ -38,7 +38,7 @@ impl Roster {
         match ports.users.insert(admin).await {
             Ok(_) => Ok(generated),
             // Another instance bootstrapped first.
-            Err(Error::Conflict(_)) => Ok(None),
+            Err(Error::Conflict(Conflict::UsernameTaken)) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -1,4 +1,4 @@
-use roster_domain::{Error, Role, UserStats};
+use roster_domain::{Conflict, Error, Role, UserStats};
 
 use crate::fixture::{Mocks, user};
 use crate::{AuthConfig, Roster};
@@ -71,7 +71,7 @@ async fn a_populated_directory_or_a_racing_instance_means_nothing_to_do() {
     mocks
         .users
         .expect_insert()
-        .return_once(|_| Err(Error::Conflict("taken".into())));
+        .return_once(|_| Err(Error::Conflict(Conflict::UsernameTaken)));
     let none = roster(mocks).await.bootstrap_admin(None).await.unwrap();
     assert_eq!(none, None);
 }

@@ -2,13 +2,14 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 use roster_domain::ports::{
     MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockTeamRepository,
-    MockUserRepository, MockWebsiteRepository,
+    MockUserRepository, MockWebsiteRepository, Random,
 };
-use roster_domain::{Principal, Role, User, UserId, Username};
+use roster_domain::{Principal, Result, Role, User, UserId, Username};
 
 use crate::Ports;
 
@@ -65,6 +66,22 @@ impl Mocks {
             throttle: Arc::new(self.throttle),
             hasher: Arc::new(self.hasher),
             clock: Arc::new(clock),
+            random: Arc::new(SequenceRandom::default()),
         }
+    }
+}
+
+/// Distinct, repeatable "random" bytes: a counter, so that ids and tokens differ without
+/// a test having to expect each draw.
+#[derive(Default)]
+pub(crate) struct SequenceRandom(AtomicU64);
+
+impl Random for SequenceRandom {
+    fn fill(&self, bytes: &mut [u8]) -> Result<()> {
+        for chunk in bytes.chunks_mut(8) {
+            let next = self.0.fetch_add(1, Ordering::Relaxed).to_le_bytes();
+            chunk.copy_from_slice(&next[..chunk.len()]);
+        }
+        Ok(())
     }
 }

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use roster_domain::ports::ThrottleKeys;
 use roster_domain::{Error, Result, Username};
 
 use crate::{Ports, ThrottleConfig, hash_token};
 
 /// The keys one guess is counted against: the guesser's first, then the client address's.
 pub(crate) struct GuessKeys {
-    keys: Vec<String>,
+    keys: ThrottleKeys,
     /// Whether a right guess ends the guesser's window. Not for access codes: anyone can
     /// make a code of their own to be right with, and wipe out their wrong guesses.
     right_ends_window: bool,
@@ -30,9 +31,11 @@ impl GuessKeys {
         Self::of(format!("join:user:{user}"), client, "join:addr", false)
     }
 
-    fn of(own: String, client: Option<&str>, addr_kind: &str, right_ends_window: bool) -> Self {
-        let mut keys = vec![own];
-        keys.extend(client.map(|addr| format!("{addr_kind}:{addr}")));
+    fn of(guesser: String, client: Option<&str>, addr_kind: &str, right_ends_window: bool) -> Self {
+        let keys = ThrottleKeys {
+            guesser,
+            client: client.map(|addr| format!("{addr_kind}:{addr}")),
+        };
         Self {
             keys,
             right_ends_window,
@@ -40,7 +43,7 @@ impl GuessKeys {
     }
 
     #[cfg(test)]
-    pub(crate) fn as_slice(&self) -> &[String] {
+    pub(crate) fn keys(&self) -> &ThrottleKeys {
         &self.keys
     }
 }

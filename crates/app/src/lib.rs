@@ -6,12 +6,12 @@
 //! are re-exported as [`domain`].
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod auth;
 mod bootstrap;
 mod config;
 mod guesses;
-pub mod password;
 pub mod policy;
 mod roster;
 mod teams;

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use roster_domain::Result;
 use roster_domain::ports::{
-    Clock, LoginThrottle, PasswordHasher, SessionStore, TeamRepository, UserRepository,
+    Clock, LoginThrottle, PasswordHasher, Random, SessionStore, TeamRepository, UserRepository,
     WebsiteRepository,
 };
 
@@ -25,15 +25,18 @@ pub struct Ports {
     pub hasher: Arc<dyn PasswordHasher>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Unpredictable bytes, for ids, tokens and generated passwords.
+    pub random: Arc<dyn Random>,
 }
 
 impl Ports {
     /// Ports on one store that keeps users, teams, websites, sessions and login failures
-    /// (as `roster_db::Store` does), with `hasher` and `clock`.
+    /// (as `roster_db::Store` does), with `hasher`, `clock` and `random`.
     pub fn on_store<S>(
         store: S,
         hasher: impl PasswordHasher + 'static,
         clock: impl Clock + 'static,
+        random: impl Random + 'static,
     ) -> Self
     where
         S: UserRepository
@@ -52,6 +55,7 @@ impl Ports {
             throttle: store,
             hasher: Arc::new(hasher),
             clock: Arc::new(clock),
+            random: Arc::new(random),
         }
     }
 }

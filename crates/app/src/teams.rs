@@ -1,8 +1,8 @@
+use roster_domain::ports::Random;
 use roster_domain::{
     Error, NamedMember, Page, PageRequest, Principal, Result, Team, TeamDetails, TeamId,
-    TeamMember, TeamOrder, TeamRole, UserId, UserKey,
+    TeamMember, TeamOrder, TeamRole, UserId, UserKey, random_uuid,
 };
-use uuid::Uuid;
 
 use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_editor, require_self_or_admin};
@@ -54,15 +54,15 @@ impl TeamService {
         require_editor(actor)?;
         let now = self.ports.clock.now();
         let team = Team {
-            id: TeamId::new(),
+            id: TeamId::random(&*self.ports.random)?,
             name: text_field("name", name, MAX_TEAM_NAME)?,
-            access_code: access_code()?,
+            access_code: access_code(&*self.ports.random)?,
             logo_url: None,
             created_at: now,
             updated_at: now,
         };
         let owner = TeamMember {
-            id: Uuid::new_v4(),
+            id: random_uuid(&*self.ports.random)?,
             team_id: team.id,
             user_id: actor.id,
             role: TeamRole::Owner,
@@ -312,19 +312,15 @@ impl TeamService {
     async fn add(&self, team: TeamId, user: UserId, role: TeamRole) -> Result<TeamMember> {
         let now = self.ports.clock.now();
         let member = TeamMember {
-            id: Uuid::new_v4(),
+            id: random_uuid(&*self.ports.random)?,
             team_id: team,
             user_id: user,
             role,
             created_at: now,
             updated_at: now,
         };
-        match self.ports.teams.add_member(member.clone()).await {
-            Err(Error::Conflict(_)) => Err(Error::Conflict(
-                "that user is already a member of this team".into(),
-            )),
-            other => other.map(|()| member),
-        }
+        self.ports.teams.add_member(member.clone()).await?;
+        Ok(member)
     }
 }
 
@@ -384,8 +380,8 @@ pub(crate) async fn require_team_manager(
 }
 
 /// A code to join a team by: 64 random bits.
-fn access_code() -> Result<String> {
-    Ok(format!("team_{}", random_hex::<8>()?))
+fn access_code(random: &dyn Random) -> Result<String> {
+    Ok(format!("team_{}", random_hex::<8>(random)?))
 }
 
 #[cfg(test)]

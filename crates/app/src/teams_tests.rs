@@ -1,7 +1,7 @@
 use mockall::predicate::eq;
 use roster_domain::{
-    Error, NamedMember, Page, PageRequest, Role, Team, TeamDetails, TeamId, TeamMember, TeamOrder,
-    TeamRole, UserId, UserKey,
+    Conflict, Error, NamedMember, Page, PageRequest, Role, Team, TeamDetails, TeamId, TeamMember,
+    TeamOrder, TeamRole, UserId, UserKey,
 };
 use uuid::Uuid;
 
@@ -17,10 +17,10 @@ fn guesses_counted(mocks: &mut Mocks, failures: u32) {
     mocks
         .throttle
         .expect_record_attempts()
-        .withf(|keys, _, _| keys[0].starts_with("join:user:"))
+        .withf(|keys, _, _| keys.guesser.starts_with("join:user:"))
         .returning(move |keys, _, _| {
             Ok(keys
-                .iter()
+                .all()
                 .map(|_| roster_domain::ports::FailureWindow {
                     failures,
                     started_at: t0(),
@@ -223,7 +223,13 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
     mocks
         .throttle
         .expect_take_back()
-        .withf(move |keys| keys == [format!("join:user:{id}"), "join:addr:10.0.0.9".into()])
+        .withf(move |keys| {
+            *keys
+                == roster_domain::ports::ThrottleKeys {
+                    guesser: format!("join:user:{id}"),
+                    client: Some("join:addr:10.0.0.9".into()),
+                }
+        })
         .times(1)
         .return_once(|_| Ok(()));
     mocks
@@ -260,15 +266,12 @@ async fn joining_adds_a_member_and_reports_unknown_codes_and_repeats() {
     mocks
         .teams
         .expect_add_member()
-        .return_once(|_| Err(Error::Conflict("dup".into())));
+        .return_once(|_| Err(Error::Conflict(Conflict::AlreadyMember)));
     let err = service(mocks)
         .join(&joiner, "team_code", None)
         .await
         .unwrap_err();
-    assert_eq!(
-        err,
-        Error::Conflict("that user is already a member of this team".into())
-    );
+    assert_eq!(err, Error::Conflict(Conflict::AlreadyMember));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 use std::fmt;
 
-use roster_domain::{Error, Result, TokenHash};
+use roster_domain::ports::Random;
+use roster_domain::{Result, TokenHash};
 use sha2::{Digest, Sha256};
 
 /// A fresh bearer token: 256 random bits, hex-encoded. Only its hash is ever stored.
@@ -8,12 +9,12 @@ use sha2::{Digest, Sha256};
 pub struct Token(String);
 
 impl Token {
-    /// Draws a new token from the operating system's random source.
+    /// Draws a new token from `random`.
     ///
     /// # Errors
-    /// [`Error::Internal`] if the random source fails.
-    pub fn generate() -> Result<Self> {
-        Ok(Self(random_hex::<32>()?))
+    /// Whatever `random` fails with.
+    pub fn generate(random: &dyn Random) -> Result<Self> {
+        Ok(Self(random_hex::<32>(random)?))
     }
 
     /// The token itself, to hand to the caller once.
@@ -39,9 +40,9 @@ pub fn hash_token(token: &str) -> TokenHash {
 }
 
 /// `N` random bytes as lowercase hex.
-pub(crate) fn random_hex<const N: usize>() -> Result<String> {
+pub(crate) fn random_hex<const N: usize>(random: &dyn Random) -> Result<String> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random source: {e}")))?;
+    random.fill(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -51,8 +52,9 @@ mod tests {
 
     #[test]
     fn tokens_are_long_distinct_and_hashed_stably() {
-        let a = Token::generate().unwrap();
-        let b = Token::generate().unwrap();
+        let random = crate::fixture::SequenceRandom::default();
+        let a = Token::generate(&random).unwrap();
+        let b = Token::generate(&random).unwrap();
         assert_eq!(a.expose().len(), 64);
         assert_ne!(a, b);
         assert_eq!(a.hash(), hash_token(a.expose()));

@@ -4,7 +4,6 @@ use roster_domain::{
 };
 
 use crate::guesses::{self, GuessKeys};
-use crate::password::is_bcrypt;
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
 use crate::{Ports, ThrottleConfig};
@@ -88,7 +87,7 @@ impl UserService {
         let password = self.policy.check(&input.password)?;
         let now = self.ports.clock.now();
         let user = User {
-            id: UserId::new(),
+            id: UserId::random(&*self.ports.random)?,
             username,
             password_hash: self.ports.hasher.hash(&password).await?,
             role: input.role.unwrap_or(Role::User),
@@ -104,7 +103,7 @@ impl UserService {
     ///
     /// # Errors
     /// [`Error::Forbidden`] for non-admins, [`Error::Invalid`] for a bad name or grant or a
-    /// hash that is neither argon2 nor bcrypt, [`Error::Conflict`] for a taken name, and the
+    /// hash the hasher cannot verify, [`Error::Conflict`] for a taken name, and the
     /// store's errors.
     #[tracing::instrument(
         level = "debug", name = "users.import", skip_all, fields(actor = %actor.id)
@@ -113,14 +112,14 @@ impl UserService {
         require_admin(actor)?;
         let username = Username::parse(&input.username)?;
         let hash = input.password_hash;
-        if !(hash.starts_with("$argon2") || is_bcrypt(&hash)) {
+        if !self.ports.hasher.can_verify(&hash) {
             return Err(Error::Invalid(format!(
-                "{username}: the password hash is neither argon2 nor bcrypt"
+                "{username}: the password hash is of no kind this server can verify"
             )));
         }
         let now = self.ports.clock.now();
         let user = User {
-            id: UserId::new(),
+            id: UserId::random(&*self.ports.random)?,
             username,
             password_hash: hash,
             role: input.role,

@@ -1,5 +1,5 @@
 use mockall::predicate::eq;
-use roster_domain::{Error, PasswordPolicy, Role, UserKey, UserStats};
+use roster_domain::{Conflict, Error, PasswordPolicy, Role, UserKey, UserStats};
 
 use super::*;
 use crate::fixture::{Mocks, principal, principal_of, t0, user};
@@ -96,7 +96,7 @@ async fn create_passes_a_name_conflict_through() {
     mocks
         .users
         .expect_insert()
-        .return_once(|_| Err(Error::Conflict("username already exists".into())));
+        .return_once(|_| Err(Error::Conflict(Conflict::UsernameTaken)));
     let input = CreateUser {
         username: "bob".into(),
         password: "s3cret!".into(),
@@ -462,18 +462,18 @@ async fn changing_ones_own_password_checks_the_current_one() {
     // Each check counts against the keys of a login by this name from this address, and
     // the right password is taken back.
     let keys = GuessKeys::password("me", Some("10.0.0.7"));
-    let expected = keys.as_slice().to_vec();
+    let expected = keys.keys().clone();
     mocks
         .throttle
         .expect_record_attempts()
-        .withf(move |k, _, _| k == expected.as_slice())
+        .withf(move |k, _, _| *k == expected)
         .times(2)
-        .returning(|k, _, _| Ok(k.iter().map(|_| window(1)).collect()));
-    let expected = keys.as_slice().to_vec();
+        .returning(|k, _, _| Ok(k.all().map(|_| window(1)).collect()));
+    let expected = keys.keys().clone();
     mocks
         .throttle
         .expect_record_success()
-        .withf(move |k| k == expected.as_slice())
+        .withf(move |k| *k == expected)
         .times(1)
         .return_once(|_| Ok(()));
     let svc = service(mocks);
@@ -503,7 +503,7 @@ async fn past_the_limit_a_password_change_is_refused_without_hashing() {
     mocks
         .throttle
         .expect_record_attempts()
-        .returning(move |k, _, _| Ok(k.iter().map(|_| window(limit + 1)).collect()));
+        .returning(move |k, _, _| Ok(k.all().map(|_| window(limit + 1)).collect()));
     mocks.hasher.expect_verify().never();
     let err = service(mocks)
         .change_own_password(&actor, "guess", "new-pass", None)
@@ -513,7 +513,7 @@ async fn past_the_limit_a_password_change_is_refused_without_hashing() {
 }
 
 #[tokio::test]
-async fn imports_keep_known_hashes_and_refuse_others() {
+async fn imports_keep_hashes_the_hasher_can_verify_and_refuse_others() {
     let imported = |hash: &str| ImportedUser {
         username: "legacy".into(),
         password_hash: hash.into(),
@@ -527,6 +527,10 @@ async fn imports_keep_known_hashes_and_refuse_others() {
         .expect_insert()
         .withf(|u| u.password_hash == "$2b$10$abc" && u.role == Role::Admin)
         .return_once(Ok);
+    mocks
+        .hasher
+        .expect_can_verify()
+        .returning(|hash| hash.starts_with("$2b$"));
     let svc = service(mocks);
     svc.import(&principal(Role::Admin), imported("$2b$10$abc"))
         .await

@@ -72,7 +72,7 @@ impl WebsiteService {
         };
         let now = self.ports.clock.now();
         let website = Website {
-            id: WebsiteId::new(),
+            id: WebsiteId::random(&*self.ports.random)?,
             name: text_field("name", &input.name, MAX_NAME)?,
             domain: host_name("domain", &input.domain, MAX_DOMAIN)?,
             share_id: input

@@ -24,10 +24,10 @@ async fn main() {
         .returning(|_| Ok(None));
     users
         .expect_find()
-        .returning(|_| Err(Error::Unavailable("database down".into())));
+        .returning(|_| Err(Error::unavailable("database down")));
 
     assert!(is_free(&users, "alice").await.unwrap());
     let outage = is_free(&users, "bob").await.unwrap_err();
-    assert!(matches!(outage, Error::Unavailable(_)));
+    assert!(matches!(outage, Error::Unavailable { .. }));
     println!("is_free: answers from the mock, and passes an outage through");
 }

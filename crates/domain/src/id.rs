@@ -7,13 +7,23 @@ macro_rules! id {
         pub struct $name(pub uuid::Uuid);
 
         impl $name {
-            /// A new, random identifier.
+            /// A new identifier: a version-4 UUID drawn from `random`.
+            ///
+            /// # Errors
+            /// Whatever `random` fails with.
+            pub fn random(random: &dyn $crate::ports::Random) -> $crate::Result<Self> {
+                $crate::id::random_uuid(random).map(Self)
+            }
+
+            /// A new identifier from the operating system's random source.
+            #[cfg(feature = "os-random")]
             #[must_use]
             pub fn new() -> Self {
                 Self(uuid::Uuid::new_v4())
             }
         }
 
+        #[cfg(feature = "os-random")]
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
@@ -29,3 +39,13 @@ macro_rules! id {
 }
 
 pub(crate) use id;
+
+/// A version-4 UUID drawn from `random`.
+///
+/// # Errors
+/// Whatever `random` fails with.
+pub fn random_uuid(random: &dyn crate::ports::Random) -> crate::Result<uuid::Uuid> {
+    let mut bytes = [0u8; 16];
+    random.fill(&mut bytes)?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}

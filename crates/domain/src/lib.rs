@@ -18,7 +18,8 @@ mod website;
 #[cfg(test)]
 mod proptests;
 
-pub use error::{Error, Result};
+pub use error::{Cause, Conflict, Error, Result};
+pub use id::random_uuid;
 pub use page::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Page, PageRequest, TeamOrder, UserOrder,
     WebsiteOrder,

@@ -80,6 +80,18 @@ pub struct Page<T> {
     pub page_size: u64,
 }
 
+impl<T> Page<T> {
+    /// `items`: the page `request` asked for of a list `count` long.
+    pub fn of<O>(items: Vec<T>, count: u64, request: &PageRequest<O>) -> Self {
+        Self {
+            items,
+            count,
+            page: request.page,
+            page_size: request.page_size,
+        }
+    }
+}
+
 /// Columns users can be sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserOrder {

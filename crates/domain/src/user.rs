@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn debug_leaves_the_hash_out() {
         let user = User {
-            id: UserId::new(),
+            id: UserId(uuid::Uuid::nil()),
             username: Username::parse("u").unwrap(),
             password_hash: "$argon2id$secret".into(),
             role: Role::User,

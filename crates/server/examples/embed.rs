@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use roster_app::domain::{Role, UserKey};
-use roster_app::password::{Argon2Config, Argon2Hasher, WorkerPool};
 use roster_app::{AuthConfig, CreateUser, Ports, Roster, UpdateUser};
 use roster_db::Store;
+use roster_hash::{Argon2Config, Argon2Hasher, OsRandom, WorkerPool};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.migrate().await?;
 
     let hasher = Argon2Hasher::new(Argon2Config::default(), Arc::new(WorkerPool::per_core()))?;
-    let ports = Ports::on_store(store.clone(), hasher, store.clock());
+    let ports = Ports::on_store(store.clone(), hasher, store.clock(), OsRandom);
     let roster = Roster::build(ports, AuthConfig::default()).await?;
     roster.bootstrap_admin(Some("first-admin-pass")).await?;
 

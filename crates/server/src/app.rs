@@ -6,9 +6,9 @@ use std::time::Duration;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use roster_app::password::{Argon2Hasher, WorkerPool};
 use roster_app::{Ports, Roster};
 use roster_db::Store;
+use roster_hash::{Argon2Hasher, OsRandom, WorkerPool};
 use roster_http::{AppState, PoolProbe, PoolUsage, ReadyCheck};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -52,7 +52,7 @@ pub async fn wire_without_admin(config: &Config) -> anyhow::Result<(Store, Roste
         n => WorkerPool::new(n),
     };
     let hasher = Argon2Hasher::new(config.argon2(), Arc::new(threads))?;
-    let ports = Ports::on_store(store.clone(), hasher, store.clock());
+    let ports = Ports::on_store(store.clone(), hasher, store.clock(), OsRandom);
     let roster = Roster::build(ports, config.auth()).await?;
     Ok((store, roster))
 }

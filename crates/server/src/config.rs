@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use roster_app::password::Argon2Config;
 use roster_app::{AuthConfig, ThrottleConfig};
 use roster_db::StoreOptions;
 use roster_domain::PasswordPolicy;
+use roster_hash::Argon2Config;
 use roster_http::Mounts;
 
 use crate::serve::Limits;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use roster_app::ImportedUser;
-use roster_domain::{Error, Principal, Role, UserId, Username};
+use roster_domain::{Conflict, Error, Principal, Role, UserId, Username};
 use serde::Deserialize;
 
 use crate::app::wire_without_admin;
@@ -65,7 +65,7 @@ pub async fn mcphub(config: &Config, settings: &Path) -> anyhow::Result<()> {
         };
         match roster.users().import(&operator, input).await {
             Ok(_) => imported += 1,
-            Err(Error::Conflict(_)) => skipped.push(user.username),
+            Err(Error::Conflict(Conflict::UsernameTaken)) => skipped.push(user.username),
             Err(err) => return Err(err).with_context(|| format!("importing {}", user.username)),
         }
     }

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::bail;
 use chrono::Utc;
-use roster_app::password::{Argon2Hasher, WorkerPool};
 use roster_db::Store;
 use roster_domain::ports::PasswordHasher;
 use roster_domain::{
     PasswordPolicy, Role, Team, TeamId, TeamMember, TeamRole, User, UserId, Username,
 };
+use roster_hash::{Argon2Hasher, WorkerPool};
 
 use crate::config::Config;
 

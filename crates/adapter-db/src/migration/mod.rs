@@ -72,8 +72,8 @@ pub(crate) async fn lock(txn: &DatabaseTransaction) -> roster_domain::Result<()>
                 .map_err(db_err)?
                 .flatten();
             if got != Some(1) {
-                return Err(roster_domain::Error::Unavailable(
-                    "another instance has been migrating the database for too long".into(),
+                return Err(roster_domain::Error::unavailable(
+                    "another instance has been migrating the database for too long",
                 ));
             }
         }

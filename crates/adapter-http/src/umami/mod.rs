@@ -3,6 +3,7 @@
 
 mod auth;
 mod params;
+mod roles;
 mod teams;
 mod types;
 mod users;

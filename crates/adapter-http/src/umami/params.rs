@@ -2,7 +2,6 @@
 
 use roster_domain::{Error, PageRequest, Result, TeamOrder, UserOrder, WebsiteOrder};
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// `page`, `pageSize` (or `maxResults`), `query` (or `search`), `orderBy`,
 /// `sortDescending`, `includeTeams`.
@@ -123,11 +122,6 @@ fn flag(name: &str, raw: Option<&str>) -> Result<bool> {
     }
 }
 
-/// A path id; anything that is not a UUID cannot name anything.
-pub(crate) fn uuid_of(raw: &str, what: &str) -> Result<Uuid> {
-    Uuid::try_parse(raw).map_err(|_| Error::Invalid(format!("{what} must be a UUID")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +153,5 @@ mod tests {
         assert!(params("page=0").listing::<TeamOrder>().is_err());
         assert!(params("pageSize=-1").listing::<TeamOrder>().is_err());
         assert!(!params("").is_paged() && params("query=x").is_paged());
-        assert!(uuid_of("nope", "userId").is_err());
     }
 }

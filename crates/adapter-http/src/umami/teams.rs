@@ -2,10 +2,9 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use roster_app::TeamChanges;
-use roster_domain::{TeamId, TeamOrder, TeamRole, UserId, WebsiteOrder};
+use roster_domain::{TeamId, TeamOrder, UserId, WebsiteOrder};
 use uuid::Uuid;
 
-use super::params::uuid_of;
 use super::types::{
     AddTeamUserBody, CreateTeamBody, CreatedTeamPart, Done, JoinTeamBody, Paged, TeamUserView,
     TeamView, UpdateTeamBody, UpdateTeamUserBody, WebsiteView,
@@ -17,14 +16,6 @@ use crate::body::JsonBody;
 use crate::reply::Json;
 
 pub(crate) struct TeamsApi;
-
-fn user_id(raw: &str) -> UmamiResult<UserId> {
-    Ok(UserId(uuid_of(raw, "userId")?))
-}
-
-fn team_role(raw: &str) -> UmamiResult<TeamRole> {
-    Ok(raw.parse()?)
-}
 
 #[OpenApi]
 impl TeamsApi {
@@ -162,12 +153,7 @@ impl TeamsApi {
         let member = state
             .roster
             .teams()
-            .add_member(
-                &actor,
-                TeamId(id.0),
-                user_id(&body.user_id)?,
-                team_role(&body.role)?,
-            )
+            .add_member(&actor, TeamId(id.0), UserId(body.user_id), body.role.into())
             .await?;
         Ok(Json(TeamUserView::bare(member)))
     }
@@ -212,7 +198,7 @@ impl TeamsApi {
         let member = state
             .roster
             .teams()
-            .set_member_role(&actor, TeamId(id.0), UserId(user.0), team_role(&body.role)?)
+            .set_member_role(&actor, TeamId(id.0), UserId(user.0), body.role.into())
             .await?;
         Ok(Json(TeamUserView::bare(member)))
     }

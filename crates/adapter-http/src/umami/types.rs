@@ -10,6 +10,7 @@ use roster_domain::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::roles::{UmamiRole, UmamiTeamRole};
 use crate::error::ErrorBody;
 use crate::reply::{rfc3339, rfc3339_or_null};
 
@@ -77,7 +78,7 @@ impl Done {
 pub(crate) struct UserView {
     pub id: Uuid,
     pub username: String,
-    pub role: String,
+    pub role: UmamiRole,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
 }
@@ -87,7 +88,7 @@ impl From<User> for UserView {
         Self {
             id: user.id.0,
             username: user.username.to_string(),
-            role: user.role.as_str().into(),
+            role: user.role.into(),
             created_at: user.created_at,
         }
     }
@@ -99,7 +100,7 @@ impl From<User> for UserView {
 pub(crate) struct CreatedUser {
     pub id: Uuid,
     pub username: String,
-    pub role: String,
+    pub role: UmamiRole,
 }
 
 /// A user named inside another object.
@@ -136,7 +137,7 @@ pub(crate) struct LoginTeam {
 pub(crate) struct LoginUser {
     pub id: Uuid,
     pub username: String,
-    pub role: String,
+    pub role: UmamiRole,
     pub is_admin: bool,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -148,7 +149,7 @@ impl LoginUser {
         Self {
             id: user.id.0,
             is_admin: user.role.is_admin(),
-            role: user.role.as_str().into(),
+            role: user.role.into(),
             username: user.username.to_string(),
             created_at: user.created_at,
             teams: teams
@@ -187,7 +188,7 @@ pub(crate) struct TeamUserView {
     pub id: Uuid,
     pub team_id: Uuid,
     pub user_id: Uuid,
-    pub role: String,
+    pub role: UmamiTeamRole,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "rfc3339")]
@@ -203,7 +204,7 @@ impl TeamUserView {
             id: member.id,
             team_id: member.team_id.0,
             user_id: member.user_id.0,
-            role: member.role.as_str().into(),
+            role: member.role.into(),
             created_at: member.created_at,
             updated_at: member.updated_at,
             user: None,
@@ -395,14 +396,13 @@ pub(crate) struct LoginBody {
     pub password: String,
 }
 
+/// A new user; `role` defaults to `user`.
 #[derive(Object, Deserialize)]
 #[oai(rename = "UmamiCreateUser")]
 pub(crate) struct CreateUserBody {
     pub username: String,
     pub password: String,
-    /// `admin`, `user` or `view-only`; defaults to `user`.
-    #[oai(nullable)]
-    pub role: Option<String>,
+    pub role: Option<UmamiRole>,
 }
 
 #[derive(Object, Deserialize)]
@@ -412,8 +412,7 @@ pub(crate) struct UpdateUserBody {
     pub username: Option<String>,
     #[oai(nullable)]
     pub password: Option<String>,
-    #[oai(nullable)]
-    pub role: Option<String>,
+    pub role: Option<UmamiRole>,
 }
 
 #[derive(Object, Deserialize)]
@@ -453,15 +452,14 @@ pub(crate) struct JoinTeamBody {
 #[oai(rename = "UmamiAddTeamUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AddTeamUserBody {
-    pub user_id: String,
-    /// `team-owner`, `team-manager`, `team-member` or `team-view-only`.
-    pub role: String,
+    pub user_id: Uuid,
+    pub role: UmamiTeamRole,
 }
 
 #[derive(Object, Deserialize, Debug)]
 #[oai(rename = "UmamiUpdateTeamUser")]
 pub(crate) struct UpdateTeamUserBody {
-    pub role: String,
+    pub role: UmamiTeamRole,
 }
 
 #[derive(Object, Deserialize, Debug)]
@@ -473,7 +471,7 @@ pub(crate) struct CreateWebsiteBody {
     #[oai(nullable)]
     pub share_id: Option<String>,
     #[oai(nullable)]
-    pub team_id: Option<String>,
+    pub team_id: Option<Uuid>,
 }
 
 #[derive(Object, Deserialize, Debug)]
@@ -517,7 +515,7 @@ mod tests {
             id: Uuid::from_u128(1),
             team_id: Uuid::from_u128(2),
             user_id: Uuid::from_u128(7),
-            role: "team-owner".into(),
+            role: UmamiTeamRole::Owner,
             created_at: at("2026-12-02T07:05:09.123456789Z"),
             updated_at: at("2026-12-02T07:05:09Z"),
             user,
@@ -563,7 +561,7 @@ mod tests {
         LoginUser {
             id: Uuid::from_u128(7),
             username: "ana".into(),
-            role: "admin".into(),
+            role: UmamiRole::Admin,
             is_admin: true,
             created_at: at("2026-12-02T07:05:09.120Z"),
             teams: vec![
@@ -588,13 +586,13 @@ mod tests {
         assert_same_json(&UserView {
             id: Uuid::from_u128(7),
             username: "ana".into(),
-            role: "user".into(),
+            role: UmamiRole::User,
             created_at: at("2026-12-02T07:05:09.123Z"),
         });
         assert_same_json(&CreatedUser {
             id: Uuid::from_u128(7),
             username: "ana".into(),
-            role: "view-only".into(),
+            role: UmamiRole::ViewOnly,
         });
         assert_same_json(&LoginResult {
             token: "t".into(),

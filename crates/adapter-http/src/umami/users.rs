@@ -64,10 +64,6 @@ impl Type for UserList {
     }
 }
 
-fn role(raw: Option<String>) -> UmamiResult<Option<Role>> {
-    Ok(raw.as_deref().map(str::parse).transpose()?)
-}
-
 #[OpenApi]
 impl UsersApi {
     /// Create a user (admins).
@@ -80,7 +76,7 @@ impl UsersApi {
     ) -> UmamiResult<Json<CreatedUser>> {
         let actor = caller(&state, &auth).await?;
         let input = CreateUser {
-            role: role(body.role)?,
+            role: body.role.map(Role::from),
             username: body.username,
             password: body.password,
             ..CreateUser::default()
@@ -89,7 +85,7 @@ impl UsersApi {
         Ok(Json(CreatedUser {
             id: user.id.0,
             username: user.username.to_string(),
-            role: user.role.as_str().into(),
+            role: user.role.into(),
         }))
     }
 
@@ -147,7 +143,7 @@ impl UsersApi {
     ) -> UmamiResult<Json<UserView>> {
         let actor = caller(&state, &auth).await?;
         let input = UpdateUser {
-            role: role(body.role)?,
+            role: body.role.map(Role::from),
             username: body.username,
             password: body.password,
             ..UpdateUser::default()

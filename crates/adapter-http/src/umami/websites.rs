@@ -5,7 +5,6 @@ use roster_app::{NewWebsite, WebsiteChanges};
 use roster_domain::{TeamId, WebsiteId};
 use uuid::Uuid;
 
-use super::params::uuid_of;
 use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
 use super::{ListQuery, Tag, UmamiResult, caller, websites_page};
 use crate::AppState;
@@ -26,11 +25,7 @@ impl WebsitesApi {
         JsonBody(body): JsonBody<CreateWebsiteBody>,
     ) -> UmamiResult<Json<WebsiteView>> {
         let actor = caller(&state, &auth).await?;
-        let team = body
-            .team_id
-            .as_deref()
-            .map(|raw| uuid_of(raw, "teamId").map(TeamId))
-            .transpose()?;
+        let team = body.team_id.map(TeamId);
         let input = NewWebsite {
             name: body.name,
             domain: body.domain,

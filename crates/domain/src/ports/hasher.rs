@@ -25,4 +25,8 @@ pub trait PasswordHasher: Send + Sync {
     /// Whether `hash` should be replaced by a fresh one at the next successful login: it
     /// uses another algorithm or weaker parameters than this hasher's.
     fn needs_rehash(&self, hash: &str) -> bool;
+
+    /// Whether `hash` is of a kind [`PasswordHasher::verify`] can check, so that an import
+    /// can refuse a hash that would lock its user out.
+    fn can_verify(&self, hash: &str) -> bool;
 }

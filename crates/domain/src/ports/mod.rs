@@ -3,6 +3,7 @@
 
 mod clock;
 mod hasher;
+mod random;
 mod sessions;
 mod teams;
 mod throttle;
@@ -16,6 +17,9 @@ pub use clock::{Clock, SystemClock};
 pub use hasher::MockPasswordHasher;
 pub use hasher::PasswordHasher;
 #[cfg(feature = "mock")]
+pub use random::MockRandom;
+pub use random::Random;
+#[cfg(feature = "mock")]
 pub use sessions::MockSessionStore;
 pub use sessions::SessionStore;
 #[cfg(feature = "mock")]
@@ -23,7 +27,7 @@ pub use teams::MockTeamRepository;
 pub use teams::TeamRepository;
 #[cfg(feature = "mock")]
 pub use throttle::MockLoginThrottle;
-pub use throttle::{FailureWindow, LoginThrottle};
+pub use throttle::{FailureWindow, LoginThrottle, ThrottleKeys};
 #[cfg(feature = "mock")]
 pub use users::MockUserRepository;
 pub use users::UserRepository;

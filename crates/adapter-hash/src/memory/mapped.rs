@@ -1,6 +1,6 @@
-//! A hashing thread's argon2 memory, mapped from the kernel rather than taken from the
-//! global allocator: dropping it unmaps it, whatever the allocator would have kept, and the
-//! mapping can be advised for huge pages before it is first touched.
+//! Memory mapped from the kernel rather than taken from the global allocator: dropping it
+//! unmaps it, whatever the allocator would have kept, and the mapping can be advised for
+//! huge pages before it is first touched.
 
 use argon2::Block;
 
@@ -8,13 +8,13 @@ const HUGE_PAGE: usize = 2 << 20;
 
 /// Memory for argon2 blocks (1 KiB each); empty until a hash needs it.
 #[derive(Debug)]
-pub(super) struct BlockMemory {
+pub(crate) struct BlockMemory {
     start: *mut Block,
     capacity: usize,
 }
 
 impl BlockMemory {
-    pub(super) const fn empty() -> Self {
+    pub(crate) const fn empty() -> Self {
         Self {
             start: std::ptr::null_mut(),
             capacity: 0,
@@ -23,14 +23,14 @@ impl BlockMemory {
 
     /// Blocks this memory holds.
     #[cfg(test)]
-    pub(super) fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
 
     /// `count` blocks, mapped anew when this memory holds fewer. The blocks hold whatever
     /// the last hash left there (zeros when new): argon2 writes every block before it
     /// reads it.
-    pub(super) fn blocks(&mut self, count: usize) -> &mut [Block] {
+    pub(crate) fn blocks(&mut self, count: usize) -> &mut [Block] {
         if self.capacity < count {
             *self = Self::map(count);
         }
@@ -106,20 +106,18 @@ fn advise_huge_pages(_: *mut libc::c_void, _: usize) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::tests::{Blocks, keeps_blocks_until_more_are_needed};
+
+    impl Blocks for BlockMemory {
+        fn blocks(&mut self, count: usize) -> &mut [Block] {
+            BlockMemory::blocks(self, count)
+        }
+    }
 
     #[test]
     fn blocks_are_kept_until_more_are_needed_and_start_zeroed() {
         let mut memory = BlockMemory::empty();
-        assert!(memory.blocks(0).is_empty());
-        let first = memory.blocks(8);
-        assert!(
-            first
-                .iter()
-                .all(|block| block.as_ref().iter().all(|&w| w == 0))
-        );
-        first[7].as_mut()[0] = 42;
-        assert_eq!(memory.blocks(4).len(), 4);
-        assert_eq!(memory.blocks(8)[7].as_ref()[0], 42);
+        keeps_blocks_until_more_are_needed(&mut memory);
         assert_eq!(memory.capacity(), 2048, "2 MiB");
         assert_eq!(memory.blocks(2049).len(), 2049);
         assert_eq!(memory.capacity(), 4096);

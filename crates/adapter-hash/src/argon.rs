@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use roster_domain::ports::PasswordHasher;
 use roster_domain::{Error, Password, Result};
 
-use super::WorkerPool;
-use super::memory::BlockMemory;
+use crate::WorkerPool;
+use crate::memory::BlockMemory;
 
 /// Argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ thread_local! {
 }
 
 /// Gives this thread's argon2 memory back to the system; the pool calls it when idle.
-pub(super) fn release_memory() {
+pub(crate) fn release_memory() {
     MEMORY.take();
 }
 
@@ -86,7 +86,7 @@ fn hash_into(
 
 /// A new PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for `password`.
 fn new_hash(params: &Params, password: &[u8]) -> Result<String> {
-    let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("argon2: {e}"));
+    let internal = |e: &dyn std::fmt::Display| Error::internal(format!("argon2: {e}"));
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| internal(&e))?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
@@ -131,6 +131,12 @@ fn matches(password: &[u8], hash: &str) -> bool {
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
+    fn can_verify(&self, hash: &str) -> bool {
+        is_bcrypt(hash)
+            || PasswordHash::new(hash)
+                .is_ok_and(|parsed| parsed.algorithm.as_str().starts_with("argon2"))
+    }
+
     fn needs_rehash(&self, hash: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(hash) else {
             return true;
@@ -167,7 +173,7 @@ impl PasswordHasher for Argon2Hasher {
 }
 
 /// bcrypt's `$2a$`, `$2b$`, `$2x$` and `$2y$`: what MCPHub stores.
-pub(crate) fn is_bcrypt(hash: &str) -> bool {
+fn is_bcrypt(hash: &str) -> bool {
     ["$2a$", "$2b$", "$2x$", "$2y$"]
         .iter()
         .any(|prefix| hash.starts_with(prefix))
@@ -185,6 +191,21 @@ mod tests {
             parallelism: 1,
         };
         Argon2Hasher::new(cheap, Arc::new(WorkerPool::new(1))).unwrap()
+    }
+
+    #[test]
+    fn can_verify_argon2_and_bcrypt_only() {
+        let hasher = hasher();
+        assert!(
+            hasher.can_verify("$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+        );
+        assert!(
+            hasher.can_verify("$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+        );
+        assert!(hasher.can_verify("$2b$10$abc"));
+        assert!(!hasher.can_verify("$scrypt$ln=16,r=8,p=1$c2FsdA$aGFzaA"));
+        assert!(!hasher.can_verify("md5:abc"));
+        assert!(!hasher.can_verify(""));
     }
 
     #[tokio::test]

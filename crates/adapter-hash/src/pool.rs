@@ -165,7 +165,7 @@ impl WorkerPool {
         self.give(job);
         result
             .await
-            .map_err(|_| Error::Internal("hashing job panicked".into()))
+            .map_err(|_| Error::internal("hashing job panicked"))
     }
 
     /// Hands `job` to the worker idle last, or queues it while every worker is busy.
@@ -285,7 +285,7 @@ mod tests {
     async fn a_panicking_job_is_an_internal_error_and_the_pool_survives() {
         let pool = WorkerPool::new(1);
         let err = pool.run(|| panic!("boom")).await.unwrap_err();
-        assert!(matches!(err, Error::Internal(_)));
+        assert!(matches!(err, Error::Internal { .. }));
         assert_eq!(pool.run(|| 7).await.unwrap(), 7);
     }
 
