@@ -19,7 +19,7 @@ impl Store {
     /// [`roster_domain::Error::Conflict`] if a name is taken (nothing is inserted then), and
     /// the store's errors.
     pub async fn insert_users(&self, users: &[User]) -> Result<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = self.begin_change().await?;
         for chunk in users.chunks(CHUNK) {
             user::Entity::insert_many(chunk.iter().map(|u| user::ActiveModel {
                 id: Set(u.id.0),
@@ -69,7 +69,7 @@ impl Store {
             counts.user(user.role, &user.servers, &user.groups, 1);
         }
         counts.apply(&txn).await?;
-        self.commit_change(txn).await
+        txn.commit().await
     }
 
     /// Brings the query planner's statistics up to date, as is due after a bulk load:

@@ -7,18 +7,18 @@
 //! (see [`Freshness`] for how recent) still finds that value: a hot read costs no query of
 //! its own, and a write on any instance is seen everywhere within a few milliseconds.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
 use roster_domain::{Principal, Result, TokenHash, User, UserKey, UserStats, Username};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
-use crate::Store;
 use crate::clock::{self, Offset};
-use crate::deadline::{Db, Txn};
+use crate::deadline::Db;
 use crate::entities::meta;
 use crate::error::db_err;
 use crate::freshness::Freshness;
@@ -70,49 +70,85 @@ impl ReadCache {
         self.freshness.current().await
     }
 
-    pub(crate) fn user(&self, key: &UserKey, version: Uuid) -> Option<User> {
-        let (stamp, user) = self.users.get(&user_key(key))?;
-        (stamp == version).then(|| User::clone(&user))
+    /// A change was committed here: the next reads wait for a version read after it.
+    pub(crate) fn written(&self) {
+        self.freshness.written();
     }
 
-    pub(crate) fn keep_user(&self, version: Uuid, user: &User) {
-        let user = Arc::new(user.clone());
+    /// The user under `key`, from memory while the version it was read with is current,
+    /// else from `load`, which answers the user with the version read in the same
+    /// statement.
+    ///
+    /// # Errors
+    /// The version read's and `load`'s.
+    pub(crate) async fn user_or(
+        &self,
+        key: &UserKey,
+        load: impl Future<Output = Result<Option<(User, Uuid)>>>,
+    ) -> Result<Option<User>> {
+        let version = self.version().await?;
+        if let Some((stamp, user)) = self.users.get(&user_key(key))
+            && stamp == version
+        {
+            return Ok(Some(User::clone(&user)));
+        }
+        Ok(self.loaded(load.await?))
+    }
+
+    /// A user just read from the database with its version, kept for later reads.
+    pub(crate) fn loaded(&self, found: Option<(User, Uuid)>) -> Option<User> {
+        let (user, version) = found?;
+        let kept = Arc::new(user.clone());
         self.users
-            .insert(UserCacheKey::Id(user.id.0), (version, user.clone()));
+            .insert(UserCacheKey::Id(user.id.0), (version, kept.clone()));
         self.users
-            .insert(UserCacheKey::Name(user.username.key()), (version, user));
+            .insert(UserCacheKey::Name(user.username.key()), (version, kept));
+        Some(user)
     }
 
-    pub(crate) fn stats(&self, version: Uuid) -> Option<UserStats> {
-        let kept = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.as_ref()
-            .filter(|(stamp, _)| *stamp == version)
-            .map(|(_, stats)| stats.clone())
-    }
-
-    pub(crate) fn keep_stats(&self, version: Uuid, stats: &UserStats) {
+    /// The users-stats counts, from memory while current, else from `load`.
+    ///
+    /// # Errors
+    /// The version read's and `load`'s.
+    pub(crate) async fn stats_or(
+        &self,
+        load: impl Future<Output = Result<UserStats>>,
+    ) -> Result<UserStats> {
+        let version = self.version().await?;
+        if let Some((stamp, stats)) = &*self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+            && *stamp == version
+        {
+            return Ok(stats.clone());
+        }
+        let stats = load.await?;
         *self.stats.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, stats.clone()));
+        Ok(stats)
     }
 
-    pub(crate) fn principal(
+    /// The principal of an unexpired session, from memory while current, else from `load`,
+    /// which answers it with the session's expiry.
+    ///
+    /// # Errors
+    /// The version read's and `load`'s.
+    pub(crate) async fn principal_or(
         &self,
         token: &TokenHash,
-        version: Uuid,
         now: DateTime<Utc>,
-    ) -> Option<Principal> {
-        let (stamp, principal, expires_at) = self.principals.get(&token.0)?;
-        (stamp == version && expires_at > now).then_some(principal)
-    }
-
-    pub(crate) fn keep_principal(
-        &self,
-        version: Uuid,
-        token: &TokenHash,
-        principal: &Principal,
-        expires_at: DateTime<Utc>,
-    ) {
+        load: impl Future<Output = Result<Option<(Principal, DateTime<Utc>)>>>,
+    ) -> Result<Option<Principal>> {
+        let version = self.version().await?;
+        if let Some((stamp, principal, expires_at)) = self.principals.get(&token.0)
+            && stamp == version
+            && expires_at > now
+        {
+            return Ok(Some(principal));
+        }
+        let Some((principal, expires_at)) = load.await? else {
+            return Ok(None);
+        };
         self.principals
             .insert(token.0, (version, principal.clone(), expires_at));
+        Ok(Some(principal))
     }
 }
 
@@ -151,34 +187,4 @@ pub(crate) fn parse_version(value: &str) -> Result<Uuid> {
     Uuid::parse_str(value).map_err(|_| {
         roster_domain::Error::internal(format!("the users version {value:?} is not a UUID"))
     })
-}
-
-impl Store {
-    /// Tells every instance on this database that users, grants or sessions changed behind
-    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`].
-    ///
-    /// # Errors
-    /// The store's.
-    pub async fn mark_changed(&self) -> Result<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
-        self.commit_change(txn).await
-    }
-
-    /// Commits a transaction that changed users, grants or sessions. It stamps a new users
-    /// version as the transaction's last statement, so that the row lock is held only until
-    /// the commit; after the commit, this process's next reads wait for a fresh version.
-    ///
-    /// # Errors
-    /// The store's errors; nothing is committed then.
-    pub(crate) async fn commit_change(&self, txn: Txn) -> Result<()> {
-        meta::Entity::update_many()
-            .col_expr(meta::Column::Value, Expr::value(Uuid::new_v4().to_string()))
-            .filter(meta::Column::Key.eq(meta::USERS_VERSION))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        txn.commit().await.map_err(db_err)?;
-        self.cache.freshness.written();
-        Ok(())
-    }
 }

@@ -7,6 +7,7 @@ use roster_domain::{Result, Role, UserStats};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use crate::change::UserChange;
 use crate::entities::user_count;
 use crate::error::db_err;
 use crate::query::count;
@@ -35,7 +36,7 @@ impl Deltas {
     ///
     /// # Errors
     /// The store's errors.
-    pub(crate) async fn apply(self, txn: &impl ConnectionTrait) -> Result<()> {
+    pub(crate) async fn apply(self, txn: &UserChange<'_>) -> Result<()> {
         for ((kind, name), delta) in self.0.into_iter().filter(|(_, delta)| *delta != 0) {
             let n = Expr::col((user_count::Entity, user_count::Column::N)).add(delta);
             user_count::Entity::insert(user_count::ActiveModel {

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod cache;
+mod change;
 mod clock;
 mod connect;
 mod counts;

@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
+use crate::deadline::Db;
 use crate::entities::{session, user};
 use crate::error::db_err;
 
@@ -51,45 +52,17 @@ impl SessionStore for Store {
     }
 
     async fn principal(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<Option<Principal>> {
-        let version = self.cache.version().await?;
-        if let Some(principal) = self.cache.principal(token, version, now) {
-            return Ok(Some(principal));
-        }
-        // Not `.one()`, for the reason given at `query::unique`.
-        let rows: Vec<(Uuid, String, String, DateTime<Utc>)> = session::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::Username)
-            .column(user::Column::Role)
-            .column(session::Column::ExpiresAt)
-            .join(JoinType::InnerJoin, session::Relation::User.def())
-            .filter(session::Column::TokenHash.eq(token.to_hex()))
-            .filter(session::Column::ExpiresAt.gt(now))
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        let Some((id, username, role, expires_at)) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        let corrupt = |_| Error::internal(format!("stored user {id} is corrupt"));
-        let principal = Principal {
-            id: UserId(id),
-            username: Username::parse(&username).map_err(corrupt)?,
-            role: role.parse().map_err(corrupt)?,
-        };
-        self.cache
-            .keep_principal(version, token, &principal, expires_at);
-        Ok(Some(principal))
+        let load = find_principal(&self.db, token, now);
+        self.cache.principal_or(token, now, load).await
     }
 
     async fn revoke(&self, token: &TokenHash) -> Result<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = self.begin_change().await?;
         session::Entity::delete_by_id(token.to_hex())
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        self.commit_change(txn).await
+        txn.commit().await
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
@@ -108,7 +81,7 @@ impl SessionStore for Store {
             if expired.is_empty() {
                 break;
             }
-            let txn = self.db.begin().await.map_err(db_err)?;
+            let txn = self.begin_change().await?;
             let done = session::Entity::delete_many()
                 .filter(session::Column::TokenHash.is_in(expired))
                 .filter(session::Column::ExpiresAt.lte(now))
@@ -116,11 +89,10 @@ impl SessionStore for Store {
                 .await
                 .map_err(db_err)?;
             // Like any other change to sessions: no instance may go on serving one from
-            // memory. Another instance's purge may have deleted them first.
+            // memory. Another instance's purge may have deleted them first, and then there
+            // is nothing to commit.
             if done.rows_affected > 0 {
-                self.commit_change(txn).await?;
-            } else {
-                txn.commit().await.map_err(db_err)?;
+                txn.commit().await?;
             }
             purged += done.rows_affected;
             if !full {
@@ -135,3 +107,35 @@ impl SessionStore for Store {
 /// under the database timeout, and a backlog is worked off a purge at a time.
 const PURGE_BATCH: u64 = 1000;
 const PURGE_BATCHES: usize = 10;
+
+/// The principal of the unexpired session `token` opens, with the session's expiry.
+async fn find_principal(
+    db: &Db,
+    token: &TokenHash,
+    now: DateTime<Utc>,
+) -> Result<Option<(Principal, DateTime<Utc>)>> {
+    // Not `.one()`, for the reason given at `query::unique`.
+    let rows: Vec<(Uuid, String, String, DateTime<Utc>)> = session::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Username)
+        .column(user::Column::Role)
+        .column(session::Column::ExpiresAt)
+        .join(JoinType::InnerJoin, session::Relation::User.def())
+        .filter(session::Column::TokenHash.eq(token.to_hex()))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    let Some((id, username, role, expires_at)) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let corrupt = |_| Error::internal(format!("stored user {id} is corrupt"));
+    let principal = Principal {
+        id: UserId(id),
+        username: Username::parse(&username).map_err(corrupt)?,
+        role: role.parse().map_err(corrupt)?,
+    };
+    Ok(Some((principal, expires_at)))
+}

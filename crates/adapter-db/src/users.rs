@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::cache::parse_version;
+use crate::change::UserChange;
 use crate::counts::{self, Deltas};
-use crate::deadline::Txn;
 use crate::entities::{meta, session, user, user_group, user_server, website};
 use crate::error::{db_err, retrying, transaction_conflict};
 use crate::query::{contains, window};
@@ -33,20 +33,11 @@ impl UserRepository for Store {
     }
 
     async fn find(&self, key: &UserKey) -> Result<Option<User>> {
-        let version = self.cache.version().await?;
-        if let Some(user) = self.cache.user(key, version) {
-            return Ok(Some(user));
-        }
-        self.find_current(key).await
+        self.cache.user_or(key, find_user(&self.db, key)).await
     }
 
-    async fn find_current(&self, key: &UserKey) -> Result<Option<User>> {
-        let Some((user, version)) = find_user(&self.db, key).await? else {
-            return Ok(None);
-        };
-        // Read in the same statement as the user, so it is the version of that very row.
-        self.cache.keep_user(version, &user);
-        Ok(Some(user))
+    async fn find_as_stored_now(&self, key: &UserKey) -> Result<Option<User>> {
+        Ok(self.cache.loaded(find_user(&self.db, key).await?))
     }
 
     async fn list(&self) -> Result<Vec<User>> {
@@ -92,7 +83,7 @@ impl UserRepository for Store {
         new_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = self.begin_change().await?;
         let done = user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -104,7 +95,7 @@ impl UserRepository for Store {
         if done.rows_affected == 0 {
             return Ok(false);
         }
-        self.commit_change(txn).await?;
+        txn.commit().await?;
         Ok(true)
     }
 
@@ -113,13 +104,7 @@ impl UserRepository for Store {
     }
 
     async fn stats(&self) -> Result<UserStats> {
-        let version = self.cache.version().await?;
-        if let Some(stats) = self.cache.stats(version) {
-            return Ok(stats);
-        }
-        let stats = counts::read(&self.db).await?;
-        self.cache.keep_stats(version, &stats);
-        Ok(stats)
+        self.cache.stats_or(counts::read(&self.db)).await
     }
 }
 
@@ -130,14 +115,14 @@ impl Store {
     /// that may (the admin guard), and checks that another admin remains. Whether the user
     /// is an admin is read before, to take the guard first, and again under the row lock:
     /// a user made an admin in between runs the write again, with the guard.
-    async fn begin_write(&self, id: UserId, write: Write) -> Result<(Txn, User)> {
+    async fn begin_write(&self, id: UserId, write: Write) -> Result<(UserChange<'_>, User)> {
         let removes = write.removes_admin();
         let guarded = removes
             && self
-                .find_current(&UserKey::Id(id))
+                .find_as_stored_now(&UserKey::Id(id))
                 .await?
                 .is_some_and(|user| user.role.is_admin());
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = self.begin_change().await?;
         if guarded {
             lock_admin_guard(&txn).await?;
         }
@@ -155,7 +140,7 @@ impl Store {
     }
 
     async fn insert_once(&self, new: &User) -> Result<()> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = self.begin_change().await?;
         user::ActiveModel {
             id: Set(new.id.0),
             username: Set(new.username.as_str().to_owned()),
@@ -172,7 +157,7 @@ impl Store {
         let mut counts = Deltas::default();
         counts.user(new.role, &new.servers, &new.groups, 1);
         counts.apply(&txn).await?;
-        self.commit_change(txn).await
+        txn.commit().await
     }
 
     async fn update_once(
@@ -215,7 +200,7 @@ impl Store {
         counts.user(current.role, &current.servers, &current.groups, -1);
         counts.user(updated.role, &updated.servers, &updated.groups, 1);
         counts.apply(&txn).await?;
-        self.commit_change(txn).await?;
+        txn.commit().await?;
         Ok(updated)
     }
 
@@ -248,7 +233,7 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        self.commit_change(txn).await
+        txn.commit().await
     }
 }
 
@@ -482,7 +467,7 @@ async fn with_grants(
 
 /// Replaces the server and/or group grants of a user; `None` keeps a set as it is.
 async fn replace_grants(
-    txn: &impl ConnectionTrait,
+    txn: &UserChange<'_>,
     user_id: Uuid,
     servers: Option<&BTreeSet<String>>,
     groups: Option<&BTreeSet<String>>,

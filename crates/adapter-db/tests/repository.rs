@@ -14,7 +14,7 @@ roster_db::on_every_backend!(
     roster_db::testing::with_store;
     inserted_users_are_found_by_id_and_by_name_in_any_case,
     users_are_found_with_any_mix_of_grants,
-    find_current_reads_past_kept_copies_and_keeps_what_it_read,
+    find_as_stored_now_reads_past_kept_copies_and_keeps_what_it_read,
     names_are_unique_case_insensitively,
     list_is_ordered_by_name_with_grants,
     update_changes_fields_replaces_grants_and_can_revoke_sessions,
@@ -103,7 +103,7 @@ async fn users_are_found_with_any_mix_of_grants(store: Store) {
     }
 }
 
-async fn find_current_reads_past_kept_copies_and_keeps_what_it_read(store: Store) {
+async fn find_as_stored_now_reads_past_kept_copies_and_keeps_what_it_read(store: Store) {
     let bob = store
         .insert(new_user("bob", Role::User, &["s"], &[]))
         .await
@@ -121,14 +121,17 @@ async fn find_current_reads_past_kept_copies_and_keeps_what_it_read(store: Store
         bob.password_hash,
         "with the version unchanged, the kept copy is served"
     );
-    assert_eq!(hash(store.find_current(&by_name).await.unwrap()), "changed");
+    assert_eq!(
+        hash(store.find_as_stored_now(&by_name).await.unwrap()),
+        "changed"
+    );
     assert_eq!(
         hash(store.find(&UserKey::Id(bob.id)).await.unwrap()),
         "changed"
     );
     assert_eq!(
         store
-            .find_current(&UserKey::Name("nobody".into()))
+            .find_as_stored_now(&UserKey::Name("nobody".into()))
             .await
             .unwrap(),
         None

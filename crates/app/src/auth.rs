@@ -69,7 +69,7 @@ impl AuthService {
             Ok(_) => {
                 self.ports
                     .users
-                    .find_current(&UserKey::Name(username.to_owned()))
+                    .find_as_stored_now(&UserKey::Name(username.to_owned()))
                     .await?
             }
             Err(_) => None,
@@ -96,7 +96,7 @@ impl AuthService {
                 // Another login of this password may have replaced the hash first; a
                 // changed password would not verify against what is stored now.
                 user = users
-                    .find_current(&UserKey::Id(user.id))
+                    .find_as_stored_now(&UserKey::Id(user.id))
                     .await?
                     .ok_or_else(bad_credentials)?;
                 if !self

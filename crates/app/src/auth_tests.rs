@@ -78,7 +78,7 @@ async fn login_opens_a_session_that_expires_after_the_ttl() {
     counted_once(&mut mocks);
     mocks
         .users
-        .expect_find_current()
+        .expect_find_as_stored_now()
         .with(eq(UserKey::Name("Alice".into())))
         .return_once(move |_| Ok(Some(alice)));
     mocks
@@ -147,7 +147,7 @@ async fn expired_sessions_are_purged_by_at_most_one_login_a_minute() {
     counted_once(&mut mocks);
     mocks
         .users
-        .expect_find_current()
+        .expect_find_as_stored_now()
         .returning(|_| Ok(Some(user("alice", Role::User))));
     mocks.hasher.expect_verify().returning(|_, _| Ok(true));
     mocks.hasher.expect_needs_rehash().return_const(false);
@@ -182,7 +182,7 @@ async fn a_wrong_password_and_an_unknown_name_fail_alike_and_count_against_both_
         let mut mocks = mocks();
         mocks
             .users
-            .expect_find_current()
+            .expect_find_as_stored_now()
             .return_once(move |_| Ok(known.then(|| user("bob", Role::User))));
         let expected_hash = if known { "hash-of-bob" } else { "decoy-hash" };
         mocks
@@ -248,7 +248,10 @@ async fn the_last_attempt_within_the_limit_is_still_checked() {
         .throttle
         .expect_record_attempts()
         .returning(move |_, _, _| Ok(vec![window(limits.max_failures)]));
-    mocks.users.expect_find_current().return_once(|_| Ok(None));
+    mocks
+        .users
+        .expect_find_as_stored_now()
+        .return_once(|_| Ok(None));
     mocks.hasher.expect_verify().return_once(|_, _| Ok(false));
     let err = service(mocks)
         .await
@@ -322,7 +325,7 @@ async fn a_legacy_hash_is_replaced_at_login_without_ending_sessions() {
     counted_once(&mut mocks);
     mocks
         .users
-        .expect_find_current()
+        .expect_find_as_stored_now()
         .return_once(move |_| Ok(Some(legacy)));
     mocks.hasher.expect_verify().return_once(|_, _| Ok(true));
     mocks
@@ -400,7 +403,7 @@ fn password_verified(mocks: &mut Mocks, dan: &User) {
     let found = dan.clone();
     mocks
         .users
-        .expect_find_current()
+        .expect_find_as_stored_now()
         .with(eq(UserKey::Name("dan".into())))
         .return_once(move |_| Ok(Some(found)));
     mocks
@@ -431,7 +434,7 @@ fn upgrade_lost_to(mocks: &mut Mocks, dan: &User, now: &'static str) {
     };
     mocks
         .users
-        .expect_find_current()
+        .expect_find_as_stored_now()
         .with(eq(UserKey::Id(dan.id)))
         .return_once(move |_| Ok(Some(stored)));
 }

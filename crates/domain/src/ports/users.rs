@@ -21,13 +21,13 @@ pub trait UserRepository: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn find(&self, key: &UserKey) -> Result<Option<User>>;
 
-    /// Looks a user up like [`Self::find`], but as the store holds them at this moment, never
-    /// from a copy kept in memory: for a login, which decides on the password hash and whose
-    /// user is seldom among those read lately, so that checking a copy would only cost more.
+    /// Looks a user up like [`Self::find`], but as stored at this very moment, where
+    /// [`Self::find`] may answer what was stored up to a moment ago: for a login, which
+    /// decides on the password hash.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn find_current(&self, key: &UserKey) -> Result<Option<User>>;
+    async fn find_as_stored_now(&self, key: &UserKey) -> Result<Option<User>>;
 
     /// Every user with their grants, ordered by name.
     ///

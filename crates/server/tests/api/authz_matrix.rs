@@ -395,7 +395,10 @@ async fn world() -> World {
     let store = roster_db::Store::connect(&app.db_url).await.unwrap();
     let past = Utc::now() - Duration::hours(2);
     let uma_id = UserId(user_ids["uma"].parse().unwrap());
-    let uma_row = store.find_current(&UserKey::Id(uma_id)).await.unwrap();
+    let uma_row = store
+        .find_as_stored_now(&UserKey::Id(uma_id))
+        .await
+        .unwrap();
     let opened = store
         .create(
             &hash_token("expired-token"),
