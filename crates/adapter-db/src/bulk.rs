@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use crate::counts::Deltas;
 use crate::entities::{team, team_user, user, user_group, user_server};
 use crate::error::db_err;
-use crate::{Backend, Store};
+use crate::{Backend, Store, teams, users};
 
 /// Rows per INSERT: under SQLite's limit of 32 766 bound values at 7 columns a row.
 const CHUNK: usize = 1000;
@@ -32,7 +32,7 @@ impl Store {
             }))
             .exec_without_returning(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(users::name_taken)?;
         }
         let servers: Vec<_> = users
             .iter()
@@ -108,7 +108,7 @@ impl Store {
             }))
             .exec_without_returning(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(teams::team_err)?;
         }
         for chunk in members.chunks(CHUNK) {
             team_user::Entity::insert_many(chunk.iter().map(|m| team_user::ActiveModel {
@@ -121,7 +121,7 @@ impl Store {
             }))
             .exec_without_returning(&txn)
             .await
-            .map_err(db_err)?;
+            .map_err(teams::member_err)?;
         }
         txn.commit().await.map_err(db_err)
     }

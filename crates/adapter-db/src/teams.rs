@@ -403,7 +403,7 @@ fn found(rows: u64, what: &str) -> Result<()> {
 }
 
 /// The only unique key a team can break is its access code.
-fn team_err(err: sea_orm::DbErr) -> Error {
+pub(crate) fn team_err(err: sea_orm::DbErr) -> Error {
     match db_err(err) {
         Error::Conflict(_) => Error::Conflict(Conflict::AccessCodeTaken),
         other => other,
@@ -412,7 +412,7 @@ fn team_err(err: sea_orm::DbErr) -> Error {
 
 /// The only unique key a membership can break is (team, user); a missing team or user
 /// breaks a foreign key.
-fn member_err(err: sea_orm::DbErr) -> Error {
+pub(crate) fn member_err(err: sea_orm::DbErr) -> Error {
     if let Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) = err.sql_err() {
         return Error::NotFound("no such team or user".into());
     }

@@ -238,7 +238,7 @@ impl Store {
 }
 
 /// The only unique key a user write can break is the case-folded name.
-fn name_taken(err: sea_orm::DbErr) -> Error {
+pub(crate) fn name_taken(err: sea_orm::DbErr) -> Error {
     match db_err(err) {
         Error::Conflict(_) => Error::Conflict(Conflict::UsernameTaken),
         other => other,

@@ -487,7 +487,9 @@ async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
     let details = TeamRepository::find(&store, t.id).await.unwrap().unwrap();
     assert_eq!(details.members.len(), 3);
     let again = store.insert_users(&users[..1]).await;
-    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    assert_eq!(again, Err(Error::Conflict(Conflict::UsernameTaken)));
+    let again = store.insert_teams(&[], &members[..1]).await;
+    assert_eq!(again, Err(Error::Conflict(Conflict::AlreadyMember)));
 }
 
 async fn a_deleted_websites_share_id_is_free_again(store: Store) {

@@ -1,7 +1,12 @@
 //! Bearer tokens as each dialect accepts them.
 
+use poem::Request;
+use poem::http::StatusCode;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
+use roster_domain::Principal;
+
+use crate::AppState;
 
 /// `Authorization: Bearer <token>`, as returned by either dialect's login.
 #[derive(SecurityScheme)]
@@ -12,6 +17,33 @@ impl BearerToken {
     pub(crate) fn token(&self) -> &str {
         &self.0.token
     }
+}
+
+// The user behind the bearer token, resolved before the operation runs: an unknown,
+// expired or revoked token, or a store that cannot answer, ends the request with the
+// domain's error, which each dialect's renderer words in its own body. The description is
+// `BearerToken`'s: both are the document's `bearerAuth`.
+/// `Authorization: Bearer <token>`, as returned by either dialect's login.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", rename = "bearerAuth", checker = "resolve")]
+pub(crate) struct Caller(pub Principal);
+
+async fn resolve(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let Some(state) = req.data::<AppState>() else {
+        return Err(poem::Error::from_string(
+            "the routes were mounted without their state",
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ));
+    };
+    state
+        .roster
+        .auth()
+        .authenticate(&bearer.token)
+        .await
+        .map_err(|err| {
+            let status = crate::error::status_of(&err);
+            poem::Error::new(err, status)
+        })
 }
 
 /// MCPHub's web frontend sends its token in `x-auth-token`.

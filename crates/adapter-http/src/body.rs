@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 
 /// A JSON body of `T`. `T` derives both `poem_openapi::Object` and `serde::Deserialize`
 /// with the same field names.
-pub(crate) struct JsonBody<T>(pub T);
+pub(crate) struct JsonRequest<T>(pub T);
 
-impl<T: Type> Payload for JsonBody<T> {
+impl<T: Type> Payload for JsonRequest<T> {
     const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
 
     fn check_content_type(content_type: &str) -> bool {
@@ -29,7 +29,7 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+impl<T: DeserializeOwned + Send> ParsePayload for JsonRequest<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
@@ -67,4 +67,4 @@ fn invalid(reason: String) -> poem::Error {
     )
 }
 
-poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
+poem_openapi::impl_apirequest_for_payload!(JsonRequest<T>, T: Type + DeserializeOwned + Send);

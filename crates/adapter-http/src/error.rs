@@ -6,7 +6,7 @@ use poem_openapi::types::Type;
 use roster_domain::Error;
 use serde::Serialize;
 
-use crate::reply::Json;
+use crate::reply::JsonReply;
 
 /// How a dialect shapes an error body.
 pub(crate) trait ErrorBody: Type + Serialize + Send + Sync + Sized + 'static {
@@ -55,6 +55,19 @@ pub(crate) fn render<B: ErrorBody>(err: poem::Error) -> Response {
     if err.is_from_response() {
         return err.into_response();
     }
+    if let Some(domain) = err.downcast_ref::<Error>() {
+        let status = status_of(domain);
+        let mut response = JsonReply(B::new(status, public_message(domain)))
+            .with_status(status)
+            .into_response();
+        if let Error::Throttled { retry_after } = domain {
+            let seconds = retry_after.as_secs().max(1);
+            response
+                .headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, seconds.into());
+        }
+        return response;
+    }
     // A body that is not JSON is bad input like any other, whatever its content type says.
     let status = match err.status() {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => StatusCode::BAD_REQUEST,
@@ -76,7 +89,7 @@ pub(crate) fn render<B: ErrorBody>(err: poem::Error) -> Response {
         }
         _ => parse_message(&err),
     };
-    Json(B::new(status, message))
+    JsonReply(B::new(status, message))
         .with_status(status)
         .into_response()
 }
@@ -101,31 +114,31 @@ macro_rules! dialect_error {
         pub(crate) enum $name {
             /// The input is malformed or breaks a rule.
             #[oai(status = 400)]
-            BadRequest($crate::reply::Json<$body>),
+            BadRequest($crate::reply::JsonReply<$body>),
             /// No valid token, or wrong credentials.
             #[oai(status = 401)]
-            Unauthorized($crate::reply::Json<$body>),
+            Unauthorized($crate::reply::JsonReply<$body>),
             /// The caller's role does not allow this.
             #[oai(status = 403)]
-            Forbidden($crate::reply::Json<$body>),
+            Forbidden($crate::reply::JsonReply<$body>),
             /// No such user.
             #[oai(status = 404)]
-            NotFound($crate::reply::Json<$body>),
+            NotFound($crate::reply::JsonReply<$body>),
             /// The name is taken, or the change would leave no admin.
             #[oai(status = 409)]
-            Conflict($crate::reply::Json<$body>),
+            Conflict($crate::reply::JsonReply<$body>),
             /// Too many failed logins; retry after the given seconds.
             #[oai(status = 429)]
             TooManyRequests(
-                $crate::reply::Json<$body>,
+                $crate::reply::JsonReply<$body>,
                 #[oai(header = "Retry-After")] u64,
             ),
             /// An internal fault.
             #[oai(status = 500)]
-            Internal($crate::reply::Json<$body>),
+            Internal($crate::reply::JsonReply<$body>),
             /// The database cannot be reached; retry later.
             #[oai(status = 503)]
-            Unavailable($crate::reply::Json<$body>),
+            Unavailable($crate::reply::JsonReply<$body>),
         }
 
         fn bad_request(err: poem::Error) -> $name {
@@ -133,14 +146,14 @@ macro_rules! dialect_error {
                 poem::http::StatusCode::BAD_REQUEST,
                 $crate::error::parse_message(&err),
             );
-            $name::BadRequest($crate::reply::Json(body))
+            $name::BadRequest($crate::reply::JsonReply(body))
         }
 
         impl From<roster_domain::Error> for $name {
             fn from(err: roster_domain::Error) -> Self {
                 use roster_domain::Error as E;
                 let status = $crate::error::status_of(&err);
-                let body = $crate::reply::Json(<$body as $crate::error::ErrorBody>::new(
+                let body = $crate::reply::JsonReply(<$body as $crate::error::ErrorBody>::new(
                     status,
                     $crate::error::public_message(&err),
                 ));
@@ -180,6 +193,27 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&self.0)
         }
+    }
+
+    #[tokio::test]
+    async fn a_domain_error_an_extractor_raised_is_worded_by_each_dialect() {
+        let throttled = || {
+            let err = Error::Throttled {
+                retry_after: std::time::Duration::from_secs(7),
+            };
+            poem::Error::new(err, StatusCode::TOO_MANY_REQUESTS)
+        };
+        let umami = crate::umami::render_error(throttled());
+        assert_eq!(umami.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(umami.headers()["retry-after"], "7");
+        let body: serde_json::Value =
+            serde_json::from_str(&umami.into_body().into_string().await.unwrap()).unwrap();
+        assert_eq!(body["error"]["status"], 429);
+        let mcphub = crate::mcphub::render_error(throttled());
+        let body: serde_json::Value =
+            serde_json::from_str(&mcphub.into_body().into_string().await.unwrap()).unwrap();
+        assert_eq!(body["success"], false);
+        assert!(body["message"].as_str().unwrap().contains("try again in 7"));
     }
 
     #[test]

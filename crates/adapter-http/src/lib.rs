@@ -19,10 +19,14 @@ mod observe;
 mod ops;
 mod outer;
 mod reply;
+mod router;
+#[cfg(test)]
+mod schema_check;
 mod state;
 mod umami;
 
 pub use docs::openapi_json;
 pub use metrics::{Metrics, PoolUsage};
 pub use outer::{HEAD_LIMIT, HEADER_COUNT_LIMIT};
-pub use state::{AppState, Mounts, PoolProbe, ReadyCheck, metrics_routes, routes};
+pub use router::{Mounts, metrics_routes, routes};
+pub use state::{AppState, PoolProbe, ReadyCheck};

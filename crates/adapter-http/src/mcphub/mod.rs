@@ -13,10 +13,10 @@ use roster_domain::{Error, Principal, Role, UserKey};
 
 use crate::AppState;
 use crate::auth::McpAuth;
-use crate::body::JsonBody;
+use crate::body::JsonRequest;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
-use crate::reply::Json;
+use crate::reply::JsonReply;
 use types::{
     CreateUserBody, Envelope, LoginBody, LoginView, Message, StatsView, UpdateUserBody, UserView,
 };
@@ -39,7 +39,7 @@ enum Tag {
 enum Created {
     /// The user was created.
     #[oai(status = 201)]
-    User(Json<Envelope<UserView>>),
+    User(JsonReply<Envelope<UserView>>),
 }
 
 pub(crate) struct McpHubApi;
@@ -96,10 +96,10 @@ impl McpHubApi {
         &self,
         auth: McpAuth,
         state: Data<&AppState>,
-    ) -> McpResult<Json<Envelope<Vec<UserView>>>> {
+    ) -> McpResult<JsonReply<Envelope<Vec<UserView>>>> {
         let actor = admin(&state, &auth).await?;
         let users = state.roster.users().list(&actor).await?;
-        Ok(Json(Envelope::ok(
+        Ok(JsonReply(Envelope::ok(
             users.into_iter().map(UserView::from).collect::<Vec<_>>(),
         )))
     }
@@ -111,14 +111,14 @@ impl McpHubApi {
         auth: McpAuth,
         state: Data<&AppState>,
         username: Path<String>,
-    ) -> McpResult<Json<Envelope<UserView>>> {
+    ) -> McpResult<JsonReply<Envelope<UserView>>> {
         let actor = admin(&state, &auth).await?;
         let user = state
             .roster
             .users()
             .get(&actor, &UserKey::Name(username.0))
             .await?;
-        Ok(Json(Envelope::ok(user)))
+        Ok(JsonReply(Envelope::ok(user)))
     }
 
     /// Create a user.
@@ -127,7 +127,7 @@ impl McpHubApi {
         &self,
         auth: McpAuth,
         state: Data<&AppState>,
-        JsonBody(body): JsonBody<CreateUserBody>,
+        JsonRequest(body): JsonRequest<CreateUserBody>,
     ) -> McpResult<Created> {
         let actor = admin(&state, &auth).await?;
         let input = CreateUser {
@@ -138,7 +138,7 @@ impl McpHubApi {
             groups: body.groups,
         };
         let user = state.roster.users().create(&actor, input).await?;
-        Ok(Created::User(Json(Envelope::ok(user))))
+        Ok(Created::User(JsonReply(Envelope::ok(user))))
     }
 
     /// Change a user's password, role, servers or groups.
@@ -148,8 +148,8 @@ impl McpHubApi {
         auth: McpAuth,
         state: Data<&AppState>,
         username: Path<String>,
-        JsonBody(body): JsonBody<UpdateUserBody>,
-    ) -> McpResult<Json<Envelope<UserView>>> {
+        JsonRequest(body): JsonRequest<UpdateUserBody>,
+    ) -> McpResult<JsonReply<Envelope<UserView>>> {
         let actor = admin(&state, &auth).await?;
         let password = match (body.password, body.new_password) {
             (Some(a), Some(b)) if a != b => {
@@ -173,7 +173,7 @@ impl McpHubApi {
             groups: body.groups,
         };
         let user = state.roster.users().update(&actor, &key, input).await?;
-        Ok(Json(Envelope::ok(user)))
+        Ok(JsonReply(Envelope::ok(user)))
     }
 
     /// Delete a user (not yourself, not the last admin).
@@ -183,14 +183,14 @@ impl McpHubApi {
         auth: McpAuth,
         state: Data<&AppState>,
         username: Path<String>,
-    ) -> McpResult<Json<Message>> {
+    ) -> McpResult<JsonReply<Message>> {
         let actor = admin(&state, &auth).await?;
         state
             .roster
             .users()
             .delete(&actor, &UserKey::Name(username.0))
             .await?;
-        Ok(Json(Message {
+        Ok(JsonReply(Message {
             success: true,
             message: "User deleted successfully".into(),
         }))
@@ -202,10 +202,10 @@ impl McpHubApi {
         &self,
         auth: McpAuth,
         state: Data<&AppState>,
-    ) -> McpResult<Json<Envelope<StatsView>>> {
+    ) -> McpResult<JsonReply<Envelope<StatsView>>> {
         let actor = admin(&state, &auth).await?;
         let stats = state.roster.users().stats(&actor).await?;
-        Ok(Json(Envelope::ok(stats)))
+        Ok(JsonReply(Envelope::ok(stats)))
     }
 
     /// Log in with a username and password; the token works in both dialects.
@@ -214,8 +214,8 @@ impl McpHubApi {
         &self,
         state: Data<&AppState>,
         remote: &RemoteAddr,
-        JsonBody(body): JsonBody<LoginBody>,
-    ) -> McpResult<Json<LoginView>> {
+        JsonRequest(body): JsonRequest<LoginBody>,
+    ) -> McpResult<JsonReply<LoginView>> {
         let client = crate::auth::client_ip(remote);
         let outcome = state
             .roster
@@ -224,7 +224,7 @@ impl McpHubApi {
             .await;
         state.metrics.login(&outcome);
         let outcome = outcome?;
-        Ok(Json(LoginView {
+        Ok(JsonReply(LoginView {
             success: true,
             message: "Login successful".into(),
             token: outcome.token.expose().to_owned(),

@@ -189,9 +189,10 @@ pub(crate) struct LoginView {
 
 #[cfg(test)]
 mod tests {
-    use crate::reply::assert_same_json;
+    use serde_json::json;
 
     use super::*;
+    use crate::schema_check::SchemaCheck;
 
     fn user(role: RoleName) -> UserView {
         UserView {
@@ -204,23 +205,35 @@ mod tests {
     }
 
     #[test]
-    fn every_body_is_written_as_its_schema_writes_it() {
+    fn every_schema_reads_and_writes_as_serde_does() {
+        let mut check = SchemaCheck::default();
         for role in [RoleName::Admin, RoleName::User, RoleName::ViewOnly] {
-            assert_same_json(&Envelope::<UserView>::ok(user(role)));
+            check.written(&Envelope::<UserView>::ok(user(role)));
         }
-        assert_same_json(&Envelope::<Vec<UserView>>::ok(vec![user(RoleName::User)]));
-        assert_same_json(&Message::new(StatusCode::NOT_FOUND, "no such user".into()));
-        assert_same_json(&Envelope::<StatsView>::ok(UserStats {
+        check.written(&Envelope::<Vec<UserView>>::ok(vec![user(RoleName::User)]));
+        check.written(&Message::new(StatusCode::NOT_FOUND, "no such user".into()));
+        check.written(&Envelope::<StatsView>::ok(UserStats {
             total: 3,
             admins: 1,
             per_server: [("s1".to_owned(), 2)].into(),
             per_group: [("g".to_owned(), 1), ("h".to_owned(), 3)].into(),
         }));
-        assert_same_json(&LoginView {
+        check.written(&LoginView {
             success: true,
             message: "Login successful".into(),
             token: "t".into(),
             user: user(RoleName::ViewOnly),
         });
+
+        check.read::<LoginBody>(json!({"username": "ana", "password": "pw"}));
+        check.read::<CreateUserBody>(json!({
+            "username": "ana", "password": "password-1", "role": "user", "isAdmin": null,
+            "servers": ["s"], "groups": []
+        }));
+        check.read::<CreateUserBody>(json!({"username": "ana", "password": "password-1"}));
+        check.read::<UpdateUserBody>(json!({"newPassword": "password-2", "isAdmin": true}));
+        check
+            .read::<UpdateUserBody>(json!({"role": "view-only", "servers": null, "groups": ["g"]}));
+        check.covers_every_schema_of(&crate::mcphub::service("").spec());
     }
 }

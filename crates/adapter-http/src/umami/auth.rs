@@ -5,11 +5,11 @@ use roster_domain::{Principal, UserKey};
 use super::types::{
     Done, LoginBody, LoginResult, LoginUser, Me, Paged, PasswordBody, TeamView, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller, login_teams, teams_page, websites_page};
+use super::{ListQuery, Tag, UmamiResult, login_teams, teams_page, websites_page};
 use crate::AppState;
-use crate::auth::{BearerToken, client_ip};
-use crate::body::JsonBody;
-use crate::reply::Json;
+use crate::auth::{BearerToken, Caller, client_ip};
+use crate::body::JsonRequest;
+use crate::reply::JsonReply;
 
 pub(crate) struct AuthApi;
 
@@ -31,8 +31,8 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         remote: &RemoteAddr,
-        JsonBody(body): JsonBody<LoginBody>,
-    ) -> UmamiResult<Json<LoginResult>> {
+        JsonRequest(body): JsonRequest<LoginBody>,
+    ) -> UmamiResult<JsonReply<LoginResult>> {
         let client = client_ip(remote);
         let outcome = state
             .roster
@@ -47,7 +47,7 @@ impl AuthApi {
             role: outcome.user.role,
         };
         let teams = login_teams(&state, &actor, actor.id).await?;
-        Ok(Json(LoginResult {
+        Ok(JsonReply(LoginResult {
             token: outcome.token.expose().to_owned(),
             user: LoginUser::new(outcome.user, teams),
         }))
@@ -55,28 +55,34 @@ impl AuthApi {
 
     /// End the session of the presented token.
     #[oai(path = "/auth/logout", method = "post", tag = "Tag::Auth")]
-    async fn logout(&self, auth: BearerToken, state: Data<&AppState>) -> UmamiResult<Json<Done>> {
-        caller(&state, &auth).await?;
+    async fn logout(
+        &self,
+        auth: BearerToken,
+        state: Data<&AppState>,
+    ) -> UmamiResult<JsonReply<Done>> {
+        state.roster.auth().authenticate(auth.token()).await?;
         state.roster.auth().logout(auth.token()).await?;
-        Ok(Json(Done::new()))
+        Ok(JsonReply(Done::new()))
     }
 
     /// The user behind the presented token.
     #[oai(path = "/auth/verify", method = "post", tag = "Tag::Auth")]
     async fn verify(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
-    ) -> UmamiResult<Json<LoginUser>> {
-        let actor = caller(&state, &auth).await?;
-        Ok(Json(login_user(&state, &actor).await?))
+    ) -> UmamiResult<JsonReply<LoginUser>> {
+        Ok(JsonReply(login_user(&state, &actor).await?))
     }
 
     /// The caller.
     #[oai(path = "/me", method = "get", tag = "Tag::Auth")]
-    async fn me(&self, auth: BearerToken, state: Data<&AppState>) -> UmamiResult<Json<Me>> {
-        let actor = caller(&state, &auth).await?;
-        Ok(Json(Me {
+    async fn me(
+        &self,
+        Caller(actor): Caller,
+        state: Data<&AppState>,
+    ) -> UmamiResult<JsonReply<Me>> {
+        Ok(JsonReply(Me {
             auth_type: "session".into(),
             user: login_user(&state, &actor).await?,
         }))
@@ -87,11 +93,10 @@ impl AuthApi {
     #[oai(path = "/me/teams", method = "get", tag = "Tag::Auth")]
     async fn my_teams(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<TeamView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<TeamView>>> {
         teams_page(&state, &actor, actor.id, &params).await
     }
 
@@ -100,11 +105,10 @@ impl AuthApi {
     #[oai(path = "/me/websites", method = "get", tag = "Tag::Auth")]
     async fn my_websites(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
         websites_page(&state, &actor, actor.id, &params).await
     }
 
@@ -112,12 +116,11 @@ impl AuthApi {
     #[oai(path = "/me/password", method = "post", tag = "Tag::Auth")]
     async fn my_password(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         remote: &RemoteAddr,
-        JsonBody(body): JsonBody<PasswordBody>,
-    ) -> UmamiResult<Json<LoginUser>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<PasswordBody>,
+    ) -> UmamiResult<JsonReply<LoginUser>> {
         let client = client_ip(remote);
         let user = state
             .roster
@@ -129,6 +132,6 @@ impl AuthApi {
                 client.as_deref(),
             )
             .await?;
-        Ok(Json(LoginUser::new(user, Vec::new())))
+        Ok(JsonReply(LoginUser::new(user, Vec::new())))
     }
 }

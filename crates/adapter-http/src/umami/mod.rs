@@ -3,7 +3,6 @@
 
 mod auth;
 mod params;
-mod roles;
 mod teams;
 mod types;
 mod users;
@@ -15,10 +14,9 @@ use poem_openapi::{OpenApiService, Tags};
 use roster_domain::{Principal, Team, TeamOrder, UserId, WebsiteOrder};
 
 use crate::AppState;
-use crate::auth::BearerToken;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
-use crate::reply::Json;
+use crate::reply::JsonReply;
 use params::ListParams;
 use types::{ErrorEnvelope, Paged, TeamView, WebsiteView};
 
@@ -73,28 +71,20 @@ pub(crate) fn render_error(err: poem::Error) -> poem::Response {
     render::<ErrorEnvelope>(err)
 }
 
-async fn caller(state: &AppState, auth: &BearerToken) -> UmamiResult<Principal> {
-    Ok(state.roster.auth().authenticate(auth.token()).await?)
-}
-
 /// One page of `user`'s teams, as every team list answers it.
 async fn teams_page(
     state: &AppState,
     actor: &Principal,
     user: UserId,
     params: &ListParams,
-) -> UmamiResult<Json<Paged<TeamView>>> {
+) -> UmamiResult<JsonReply<Paged<TeamView>>> {
     let listing = params.listing::<TeamOrder>()?;
     let page = state
         .roster
         .teams()
         .teams_of(actor, user, &listing.request)
         .await?;
-    Ok(Json(Paged::new(
-        page,
-        Some(listing.order_by),
-        listing.search,
-    )))
+    Ok(JsonReply(Paged::new(page, listing)))
 }
 
 /// One page of `user`'s websites (with `includeTeams`, their teams' too).
@@ -103,18 +93,14 @@ async fn websites_page(
     actor: &Principal,
     user: UserId,
     params: &ListParams,
-) -> UmamiResult<Json<Paged<WebsiteView>>> {
+) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
     let listing = params.listing::<WebsiteOrder>()?;
     let page = state
         .roster
         .websites()
         .of_user(actor, user, params.include_teams()?, &listing.request)
         .await?;
-    Ok(Json(Paged::new(
-        page,
-        Some(listing.order_by),
-        listing.search,
-    )))
+    Ok(JsonReply(Paged::new(page, listing)))
 }
 
 /// The teams shown with a user at login and in `/me`: the first page, by name.

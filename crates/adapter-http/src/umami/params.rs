@@ -19,11 +19,10 @@ pub(crate) struct ListParams {
     include_teams: Option<String>,
 }
 
-/// A page request, with the `orderBy` and `search` to echo in the answer.
+/// A page request, with the `orderBy` to echo in the answer.
 pub(crate) struct Listing<O> {
     pub request: PageRequest<O>,
     pub order_by: String,
-    pub search: Option<String>,
 }
 
 /// Columns a list may be sorted by, by their Umami names.
@@ -99,7 +98,6 @@ impl ListParams {
             flag("sortDescending", self.sort_descending.as_deref())?,
         )?;
         Ok(Listing {
-            search: request.search.clone(),
             request,
             order_by: order_by.to_owned(),
         })

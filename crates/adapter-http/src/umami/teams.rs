@@ -9,11 +9,11 @@ use super::types::{
     AddTeamUserBody, CreateTeamBody, CreatedTeamPart, Done, JoinTeamBody, Paged, TeamUserView,
     TeamView, UpdateTeamBody, UpdateTeamUserBody, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller, teams_page};
+use super::{ListQuery, Tag, UmamiResult, teams_page};
 use crate::AppState;
-use crate::auth::{BearerToken, client_ip};
-use crate::body::JsonBody;
-use crate::reply::Json;
+use crate::auth::{Caller, client_ip};
+use crate::body::JsonRequest;
+use crate::reply::JsonReply;
 
 pub(crate) struct TeamsApi;
 
@@ -23,13 +23,12 @@ impl TeamsApi {
     #[oai(path = "/teams", method = "post", tag = "Tag::Teams")]
     async fn create(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
-        JsonBody(body): JsonBody<CreateTeamBody>,
-    ) -> UmamiResult<Json<Vec<CreatedTeamPart>>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<CreateTeamBody>,
+    ) -> UmamiResult<JsonReply<Vec<CreatedTeamPart>>> {
         let (team, owner) = state.roster.teams().create(&actor, &body.name).await?;
-        Ok(Json(vec![
+        Ok(JsonReply(vec![
             CreatedTeamPart::Team(team.into()),
             CreatedTeamPart::Member(TeamUserView::bare(owner)),
         ]))
@@ -40,11 +39,10 @@ impl TeamsApi {
     #[oai(path = "/teams", method = "get", tag = "Tag::Teams")]
     async fn mine(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<TeamView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<TeamView>>> {
         teams_page(&state, &actor, actor.id, &params).await
     }
 
@@ -52,44 +50,41 @@ impl TeamsApi {
     #[oai(path = "/teams/join", method = "post", tag = "Tag::Teams")]
     async fn join(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         remote: &RemoteAddr,
-        JsonBody(body): JsonBody<JoinTeamBody>,
-    ) -> UmamiResult<Json<TeamUserView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<JoinTeamBody>,
+    ) -> UmamiResult<JsonReply<TeamUserView>> {
         let client = client_ip(remote);
         let member = state
             .roster
             .teams()
             .join(&actor, &body.access_code, client.as_deref())
             .await?;
-        Ok(Json(TeamUserView::bare(member)))
+        Ok(JsonReply(TeamUserView::bare(member)))
     }
 
     /// One team with its members (members and admins).
     #[oai(path = "/teams/:teamId", method = "get", tag = "Tag::Teams")]
     async fn get(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
-    ) -> UmamiResult<Json<TeamView>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<TeamView>> {
         let team = state.roster.teams().get(&actor, TeamId(id.0)).await?;
-        Ok(Json(team.into()))
+        Ok(JsonReply(team.into()))
     }
 
     /// Rename a team, or set its logo or access code (owners, managers, admins).
     #[oai(path = "/teams/:teamId", method = "post", tag = "Tag::Teams")]
     async fn update(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
-        JsonBody(body): JsonBody<UpdateTeamBody>,
-    ) -> UmamiResult<Json<TeamView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<UpdateTeamBody>,
+    ) -> UmamiResult<JsonReply<TeamView>> {
         let changes = TeamChanges {
             name: body.name,
             logo_url: body.logo_url.map(Some),
@@ -100,20 +95,19 @@ impl TeamsApi {
             .teams()
             .update(&actor, TeamId(id.0), changes)
             .await?;
-        Ok(Json(team.into()))
+        Ok(JsonReply(team.into()))
     }
 
     /// Delete a team (its owner, admins); its websites are deleted with it.
     #[oai(path = "/teams/:teamId", method = "delete", tag = "Tag::Teams")]
     async fn delete(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
-    ) -> UmamiResult<Json<Done>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Done>> {
         state.roster.teams().delete(&actor, TeamId(id.0)).await?;
-        Ok(Json(Done::new()))
+        Ok(JsonReply(Done::new()))
     }
 
     /// A team's members (members and admins). Query: `page`, `pageSize`, `query`
@@ -121,41 +115,35 @@ impl TeamsApi {
     #[oai(path = "/teams/:teamId/users", method = "get", tag = "Tag::Teams")]
     async fn members(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<TeamUserView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<TeamUserView>>> {
         let listing = params.listing::<TeamOrder>()?;
         let page = state
             .roster
             .teams()
             .members(&actor, TeamId(id.0), &listing.request)
             .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        Ok(JsonReply(Paged::new(page, listing)))
     }
 
     /// Add a user to a team (owners, managers, admins).
     #[oai(path = "/teams/:teamId/users", method = "post", tag = "Tag::Teams")]
     async fn add_member(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
-        JsonBody(body): JsonBody<AddTeamUserBody>,
-    ) -> UmamiResult<Json<TeamUserView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<AddTeamUserBody>,
+    ) -> UmamiResult<JsonReply<TeamUserView>> {
         let member = state
             .roster
             .teams()
             .add_member(&actor, TeamId(id.0), UserId(body.user_id), body.role.into())
             .await?;
-        Ok(Json(TeamUserView::bare(member)))
+        Ok(JsonReply(TeamUserView::bare(member)))
     }
 
     /// One member of a team (members and admins).
@@ -166,18 +154,17 @@ impl TeamsApi {
     )]
     async fn member(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
         #[oai(name = "userId")] user: Path<Uuid>,
-    ) -> UmamiResult<Json<TeamUserView>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<TeamUserView>> {
         let member = state
             .roster
             .teams()
             .member(&actor, TeamId(id.0), UserId(user.0))
             .await?;
-        Ok(Json(member.into()))
+        Ok(JsonReply(member.into()))
     }
 
     /// Change a member's team role (owners, managers, admins).
@@ -188,19 +175,18 @@ impl TeamsApi {
     )]
     async fn set_role(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
         #[oai(name = "userId")] user: Path<Uuid>,
-        JsonBody(body): JsonBody<UpdateTeamUserBody>,
-    ) -> UmamiResult<Json<TeamUserView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<UpdateTeamUserBody>,
+    ) -> UmamiResult<JsonReply<TeamUserView>> {
         let member = state
             .roster
             .teams()
             .set_member_role(&actor, TeamId(id.0), UserId(user.0), body.role.into())
             .await?;
-        Ok(Json(TeamUserView::bare(member)))
+        Ok(JsonReply(TeamUserView::bare(member)))
     }
 
     /// Remove a member (owners, managers, admins), or leave a team.
@@ -211,18 +197,17 @@ impl TeamsApi {
     )]
     async fn remove_member(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
         #[oai(name = "userId")] user: Path<Uuid>,
-    ) -> UmamiResult<Json<Done>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Done>> {
         state
             .roster
             .teams()
             .remove_member(&actor, TeamId(id.0), UserId(user.0))
             .await?;
-        Ok(Json(Done::new()))
+        Ok(JsonReply(Done::new()))
     }
 
     /// A team's websites (members and admins). Query: `page`, `pageSize`, `query`,
@@ -230,22 +215,17 @@ impl TeamsApi {
     #[oai(path = "/teams/:teamId/websites", method = "get", tag = "Tag::Teams")]
     async fn websites(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "teamId")] id: Path<Uuid>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
         let listing = params.listing::<WebsiteOrder>()?;
         let page = state
             .roster
             .websites()
             .of_team(&actor, TeamId(id.0), &listing.request)
             .await?;
-        Ok(Json(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        )))
+        Ok(JsonReply(Paged::new(page, listing)))
     }
 }

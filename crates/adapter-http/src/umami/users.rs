@@ -13,11 +13,11 @@ use uuid::Uuid;
 use super::types::{
     CreateUserBody, CreatedUser, Done, Paged, TeamView, UpdateUserBody, UserView, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, caller, teams_page, websites_page};
+use super::{ListQuery, Tag, UmamiResult, teams_page, websites_page};
 use crate::AppState;
-use crate::auth::BearerToken;
-use crate::body::JsonBody;
-use crate::reply::Json;
+use crate::auth::Caller;
+use crate::body::JsonRequest;
+use crate::reply::JsonReply;
 
 pub(crate) struct UsersApi;
 
@@ -70,11 +70,10 @@ impl UsersApi {
     #[oai(path = "/users", method = "post", tag = "Tag::Users")]
     async fn create(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
-        JsonBody(body): JsonBody<CreateUserBody>,
-    ) -> UmamiResult<Json<CreatedUser>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<CreateUserBody>,
+    ) -> UmamiResult<JsonReply<CreatedUser>> {
         let input = CreateUser {
             role: body.role.map(Role::from),
             username: body.username,
@@ -82,7 +81,7 @@ impl UsersApi {
             ..CreateUser::default()
         };
         let user = state.roster.users().create(&actor, input).await?;
-        Ok(Json(CreatedUser {
+        Ok(JsonReply(CreatedUser {
             id: user.id.0,
             username: user.username.to_string(),
             role: user.role.into(),
@@ -94,54 +93,47 @@ impl UsersApi {
     #[oai(path = "/admin/users", method = "get", tag = "Tag::Users")]
     async fn list(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<Json<UserList>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<UserList>> {
         let users = state.roster.users();
         if !params.is_paged() {
             let all = users.list(&actor).await?;
-            return Ok(Json(UserList::All(
+            return Ok(JsonReply(UserList::All(
                 all.into_iter().map(Into::into).collect(),
             )));
         }
         let listing = params.listing::<UserOrder>()?;
         let page = users.page(&actor, &listing.request).await?;
-        Ok(Json(UserList::Page(Paged::new(
-            page,
-            Some(listing.order_by),
-            listing.search,
-        ))))
+        Ok(JsonReply(UserList::Page(Paged::new(page, listing))))
     }
 
     /// One user (admins, or the user).
     #[oai(path = "/users/:userId", method = "get", tag = "Tag::Users")]
     async fn get(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "userId")] user_id: Path<Uuid>,
-    ) -> UmamiResult<Json<UserView>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<UserView>> {
         let user = state
             .roster
             .users()
             .get(&actor, &UserKey::Id(UserId(user_id.0)))
             .await?;
-        Ok(Json(user.into()))
+        Ok(JsonReply(user.into()))
     }
 
     /// Change a user (admins); a user may change only their own password.
     #[oai(path = "/users/:userId", method = "post", tag = "Tag::Users")]
     async fn update(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "userId")] user_id: Path<Uuid>,
-        JsonBody(body): JsonBody<UpdateUserBody>,
-    ) -> UmamiResult<Json<UserView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<UpdateUserBody>,
+    ) -> UmamiResult<JsonReply<UserView>> {
         let input = UpdateUser {
             role: body.role.map(Role::from),
             username: body.username,
@@ -153,24 +145,23 @@ impl UsersApi {
             .users()
             .update(&actor, &UserKey::Id(UserId(user_id.0)), input)
             .await?;
-        Ok(Json(user.into()))
+        Ok(JsonReply(user.into()))
     }
 
     /// Delete a user (admins; not oneself, not the last admin).
     #[oai(path = "/users/:userId", method = "delete", tag = "Tag::Users")]
     async fn delete(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "userId")] user_id: Path<Uuid>,
-    ) -> UmamiResult<Json<Done>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Done>> {
         state
             .roster
             .users()
             .delete(&actor, &UserKey::Id(UserId(user_id.0)))
             .await?;
-        Ok(Json(Done::new()))
+        Ok(JsonReply(Done::new()))
     }
 
     /// A user's websites (admins, or the user). Query: `page`, `pageSize`, `query`,
@@ -178,12 +169,11 @@ impl UsersApi {
     #[oai(path = "/users/:userId/websites", method = "get", tag = "Tag::Users")]
     async fn websites(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "userId")] user_id: Path<Uuid>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
         let user = UserId(user_id.0);
         websites_page(&state, &actor, user, &params).await
     }
@@ -193,12 +183,11 @@ impl UsersApi {
     #[oai(path = "/users/:userId/teams", method = "get", tag = "Tag::Users")]
     async fn teams(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "userId")] user_id: Path<Uuid>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<TeamView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<TeamView>>> {
         let user = UserId(user_id.0);
         teams_page(&state, &actor, user, &params).await
     }

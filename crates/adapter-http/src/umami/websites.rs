@@ -6,11 +6,11 @@ use roster_domain::{TeamId, WebsiteId};
 use uuid::Uuid;
 
 use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
-use super::{ListQuery, Tag, UmamiResult, caller, websites_page};
+use super::{ListQuery, Tag, UmamiResult, websites_page};
 use crate::AppState;
-use crate::auth::BearerToken;
-use crate::body::JsonBody;
-use crate::reply::Json;
+use crate::auth::Caller;
+use crate::body::JsonRequest;
+use crate::reply::JsonReply;
 
 pub(crate) struct WebsitesApi;
 
@@ -20,11 +20,10 @@ impl WebsitesApi {
     #[oai(path = "/websites", method = "post", tag = "Tag::Websites")]
     async fn create(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
-        JsonBody(body): JsonBody<CreateWebsiteBody>,
-    ) -> UmamiResult<Json<WebsiteView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<CreateWebsiteBody>,
+    ) -> UmamiResult<JsonReply<WebsiteView>> {
         let team = body.team_id.map(TeamId);
         let input = NewWebsite {
             name: body.name,
@@ -34,7 +33,7 @@ impl WebsitesApi {
         };
         let websites = state.roster.websites();
         let created = websites.create(&actor, input).await?;
-        Ok(Json(websites.get(&actor, created.id).await?.into()))
+        Ok(JsonReply(websites.get(&actor, created.id).await?.into()))
     }
 
     /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
@@ -42,11 +41,10 @@ impl WebsitesApi {
     #[oai(path = "/websites", method = "get", tag = "Tag::Websites")]
     async fn mine(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<Json<Paged<WebsiteView>>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
         websites_page(&state, &actor, actor.id, &params).await
     }
 
@@ -54,13 +52,12 @@ impl WebsitesApi {
     #[oai(path = "/websites/:websiteId", method = "get", tag = "Tag::Websites")]
     async fn get(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "websiteId")] id: Path<Uuid>,
-    ) -> UmamiResult<Json<WebsiteView>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<WebsiteView>> {
         let site = state.roster.websites().get(&actor, WebsiteId(id.0)).await?;
-        Ok(Json(site.into()))
+        Ok(JsonReply(site.into()))
     }
 
     /// Change a website's name, domain or shareId (its owner, team owners and managers,
@@ -68,12 +65,11 @@ impl WebsitesApi {
     #[oai(path = "/websites/:websiteId", method = "post", tag = "Tag::Websites")]
     async fn update(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "websiteId")] id: Path<Uuid>,
-        JsonBody(body): JsonBody<UpdateWebsiteBody>,
-    ) -> UmamiResult<Json<WebsiteView>> {
-        let actor = caller(&state, &auth).await?;
+        JsonRequest(body): JsonRequest<UpdateWebsiteBody>,
+    ) -> UmamiResult<JsonReply<WebsiteView>> {
         let changes = WebsiteChanges {
             name: body.name,
             domain: body.domain,
@@ -84,7 +80,7 @@ impl WebsitesApi {
             .websites()
             .update(&actor, WebsiteId(id.0), changes)
             .await?;
-        Ok(Json(site.into()))
+        Ok(JsonReply(site.into()))
     }
 
     /// Delete a website (as for changing it).
@@ -95,16 +91,15 @@ impl WebsitesApi {
     )]
     async fn delete(
         &self,
-        auth: BearerToken,
+        Caller(actor): Caller,
         state: Data<&AppState>,
         #[oai(name = "websiteId")] id: Path<Uuid>,
-    ) -> UmamiResult<Json<Done>> {
-        let actor = caller(&state, &auth).await?;
+    ) -> UmamiResult<JsonReply<Done>> {
         state
             .roster
             .websites()
             .delete(&actor, WebsiteId(id.0))
             .await?;
-        Ok(Json(Done::new()))
+        Ok(JsonReply(Done::new()))
     }
 }

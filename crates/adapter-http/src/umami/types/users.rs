@@ -1,0 +1,61 @@
+//! Users.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use roster_domain::User;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::roles::UmamiRole;
+use crate::reply::rfc3339;
+
+/// A user, as every user endpoint returns one.
+#[derive(Object, Debug, Serialize)]
+#[oai(rename = "UmamiUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub role: UmamiRole,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            username: user.username.to_string(),
+            role: user.role.into(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A freshly created user.
+#[derive(Object, Debug, Serialize)]
+#[oai(rename = "UmamiCreatedUser")]
+pub(crate) struct CreatedUser {
+    pub id: Uuid,
+    pub username: String,
+    pub role: UmamiRole,
+}
+
+/// A new user; `role` defaults to `user`.
+#[derive(Object, Deserialize)]
+#[oai(rename = "UmamiCreateUser")]
+pub(crate) struct CreateUserBody {
+    pub username: String,
+    pub password: String,
+    pub role: Option<UmamiRole>,
+}
+
+#[derive(Object, Deserialize)]
+#[oai(rename = "UmamiUpdateUser")]
+pub(crate) struct UpdateUserBody {
+    #[oai(nullable)]
+    pub username: Option<String>,
+    #[oai(nullable)]
+    pub password: Option<String>,
+    pub role: Option<UmamiRole>,
+}
