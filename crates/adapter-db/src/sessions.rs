@@ -45,7 +45,7 @@ impl SessionStore for Store {
                 session::Column::ExpiresAt,
             ])
             .select_from(source)
-            .map_err(|e| Error::internal(format!("session insert: {e}")))?
+            .map_err(|e| Error::internal("session insert").caused_by(e))?
             .to_owned();
         let done = self.db.execute(&insert).await.map_err(db_err)?;
         Ok(done.rows_affected() == 1)

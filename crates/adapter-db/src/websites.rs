@@ -59,7 +59,7 @@ impl WebsiteRepository for Store {
                 website::Column::DeletedAt,
             ])
             .select_from(source)
-            .map_err(|e| Error::internal(format!("website insert: {e}")))?
+            .map_err(|e| Error::internal("website insert").caused_by(e))?
             .to_owned();
         let done = self.db.execute(&insert).await.map_err(share_id_taken)?;
         if done.rows_affected() == 0 {

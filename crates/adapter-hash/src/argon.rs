@@ -84,20 +84,23 @@ fn hash_into(
     })
 }
 
+fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::internal("argon2").caused_by(cause)
+}
+
 /// A new PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for `password`.
 fn new_hash(params: &Params, password: &[u8]) -> Result<String> {
-    let internal = |e: &dyn std::fmt::Display| Error::internal(format!("argon2: {e}"));
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| internal(&e))?;
+    getrandom::fill(&mut salt).map_err(internal)?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     let argon2 = Argon2Hasher::argon2(params.clone());
-    hash_into(&argon2, params, password, &salt, &mut out).map_err(|e| internal(&e))?;
+    hash_into(&argon2, params, password, &salt, &mut out).map_err(internal)?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(params).map_err(|e| internal(&e))?,
-        salt: Some(Salt::new(&salt).map_err(|e| internal(&e))?),
-        hash: Some(Output::new(&out).map_err(|e| internal(&e))?),
+        params: ParamsString::try_from(params).map_err(internal)?,
+        salt: Some(Salt::new(&salt).map_err(internal)?),
+        hash: Some(Output::new(&out).map_err(internal)?),
     };
     Ok(hash.to_string())
 }

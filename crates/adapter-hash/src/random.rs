@@ -7,7 +7,7 @@ pub struct OsRandom;
 
 impl Random for OsRandom {
     fn fill(&self, bytes: &mut [u8]) -> Result<()> {
-        getrandom::fill(bytes).map_err(|e| Error::internal(format!("random source: {e}")))
+        getrandom::fill(bytes).map_err(|e| Error::internal("random source").caused_by(e))
     }
 }
 
