@@ -18,10 +18,50 @@ impl fmt::Debug for TokenHash {
     }
 }
 
-/// Who is calling: the user behind a valid token, as much as authorization needs.
+/// Who is calling: the user behind a valid token, as much as authorization needs, or the
+/// operator at the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub id: UserId,
     pub username: Username,
     pub role: Role,
+}
+
+impl Principal {
+    /// The operator of this installation, acting through `tool` (the `roster` command line,
+    /// an import): an admin that is no user, so no rule about oneself applies to them,
+    /// while the rules about the directory (one admin remains) still do. Its id is the nil
+    /// UUID, which no user's is: users' ids are random version-4 UUIDs.
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] if `tool` is not a valid username.
+    pub fn operator(tool: &str) -> crate::Result<Self> {
+        Ok(Self {
+            id: UserId(uuid::Uuid::nil()),
+            username: Username::parse(tool)?,
+            role: Role::Admin,
+        })
+    }
+
+    /// Whether this is [`Principal::operator`] rather than a user.
+    pub fn is_operator(&self) -> bool {
+        self.id.0.is_nil()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operator_is_an_admin_that_no_user_can_be() {
+        let operator = Principal::operator("roster-cli").unwrap();
+        assert!(operator.is_operator() && operator.role.is_admin());
+        let user = Principal {
+            id: UserId(uuid::Uuid::from_u128(1)),
+            ..operator.clone()
+        };
+        assert!(!user.is_operator());
+        assert!(Principal::operator("").is_err());
+    }
 }

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use roster_app::{CreateUser, UpdateUser};
-use roster_domain::{Principal, Role, UserId, UserKey, Username};
+use roster_domain::{Principal, UserKey};
 
 use crate::app::wire;
 use crate::config::{Config, UserCommand};
@@ -17,13 +17,7 @@ use crate::config::{Config, UserCommand};
 pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
     let (store, roster) = wire(config).await?;
     let users = roster.users();
-    // The operator at the console acts as an admin that is no user, so no rule about
-    // oneself applies; the last-admin invariant still does.
-    let operator = Principal {
-        id: UserId::new(),
-        username: Username::parse("roster-cli")?,
-        role: Role::Admin,
-    };
+    let operator = Principal::operator("roster-cli")?;
     let by_name = |name: &str| UserKey::Name(name.to_owned());
     match command {
         UserCommand::Create {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use roster_app::ImportedUser;
-use roster_domain::{Conflict, Error, Principal, Role, UserId, Username};
+use roster_domain::{Conflict, Error, Principal, Role};
 use serde::Deserialize;
 
 use crate::app::wire_without_admin;
@@ -38,11 +38,7 @@ pub async fn mcphub(config: &Config, settings: &Path) -> anyhow::Result<()> {
     let file: Settings = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an MCPHub settings file", settings.display()))?;
     let (store, roster) = wire_without_admin(config).await?;
-    let operator = Principal {
-        id: UserId::new(),
-        username: Username::parse("roster-import")?,
-        role: Role::Admin,
-    };
+    let operator = Principal::operator("roster-import")?;
     let admins_now = roster.users().stats(&operator).await?.admins;
     if admins_now == 0 && !file.users.iter().any(|u| u.is_admin) {
         bail!(
