@@ -67,7 +67,14 @@ pub struct Measured {
 pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["build", "--release", "--package", "roster-server"])
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "roster-server",
+            "--features",
+            "seed",
+        ])
         .status()
         .map_err(|e| e.to_string())?;
     if !status.success() {

@@ -3,6 +3,7 @@
 //! [`Store`] implements the domain's storage ports; [`Store::connect`] opens a database by
 //! URL and [`Store::migrate`] brings its schema up to date.
 
+#[cfg(feature = "bulk")]
 mod bulk;
 mod cache;
 mod change;
@@ -21,8 +22,8 @@ mod throttle;
 mod users;
 mod websites;
 
-#[cfg(feature = "testing")]
-pub mod testing;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 
 pub use clock::DatabaseClock;
 pub use connect::{Backend, Store, StoreOptions};

@@ -10,7 +10,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use crate::Store;
 use crate::entities::login_failure::{self, Column};
 use crate::error::db_err;
-use crate::query::unique;
 
 #[async_trait]
 impl LoginThrottle for Store {
@@ -153,20 +152,7 @@ fn count_attempt(now: DateTime<Utc>, window: Duration) -> OnConflict {
         .to_owned()
 }
 
-impl Store {
-    /// The window of `key`, if any attempt was counted.
-    ///
-    /// # Errors
-    /// [`Error::Unavailable`] if the store cannot be reached.
-    pub async fn current(&self, key: &str) -> Result<Option<FailureWindow>> {
-        let row = unique(login_failure::Entity::find_by_id(key.to_owned()), &self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(row.as_ref().map(to_window))
-    }
-}
-
-fn to_window(row: &login_failure::Model) -> FailureWindow {
+pub(crate) fn to_window(row: &login_failure::Model) -> FailureWindow {
     FailureWindow {
         failures: u32::try_from(row.failures).unwrap_or_default(),
         started_at: row.started_at,

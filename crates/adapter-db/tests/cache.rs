@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, SubsecRound, Utc};
-use roster_db::testing::fresh;
 use roster_db::{CACHE_WINDOW, Store};
 use roster_domain::ports::{SessionStore, UserRepository};
 use roster_domain::{Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_test_support::fresh;
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::two_stores;
     a_user_changed_elsewhere_is_served_changed_within_the_window,
     a_session_revoked_elsewhere_is_refused_within_the_window,

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use roster_db::testing::{connect_ten_minutes_fast, fresh};
+use roster_db::test_hooks::connect_ten_minutes_fast;
 use roster_db::{Backend, Store};
 use roster_domain::ports::{Clock, SessionStore, UserRepository};
 use roster_domain::{Role, TokenHash, User, UserId, Username};
+use roster_test_support::fresh;
 
 async fn a_fast_host_neither_stretches_nor_purges_sessions(backend: Backend) {
     let Some(db) = fresh(backend).await else {
@@ -64,7 +65,7 @@ async fn a_fast_host_neither_stretches_nor_purges_sessions(backend: Backend) {
     fast.close().await.unwrap();
 }
 
-roster_db::on_server_backends!(
-    roster_db::testing::with_backend;
+roster_test_support::on_server_backends!(
+    roster_test_support::with_backend;
     a_fast_host_neither_stretches_nor_purges_sessions,
 );

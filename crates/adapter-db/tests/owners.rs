@@ -13,8 +13,8 @@ use roster_domain::{
 };
 use uuid::Uuid;
 
-roster_db::on_every_backend!(
-    roster_db::testing::with_store;
+roster_test_support::on_every_backend!(
+    roster_test_support::with_store;
     a_teams_last_owner_can_be_neither_demoted_nor_removed,
     concurrent_demotions_and_departures_leave_every_team_an_owner,
     deleting_a_user_deletes_the_teams_they_alone_owned,

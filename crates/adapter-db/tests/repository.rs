@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use roster_db::Store;
+use roster_db::test_hooks::failure_window;
 use roster_domain::ports::{LoginThrottle, SessionStore, ThrottleKeys, UserRepository};
 use roster_domain::{Conflict, Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
 
-roster_db::on_every_backend!(
-    roster_db::testing::with_store;
+roster_test_support::on_every_backend!(
+    roster_test_support::with_store;
     inserted_users_are_found_by_id_and_by_name_in_any_case,
     users_are_found_with_any_mix_of_grants,
     find_as_stored_now_reads_past_kept_copies_and_keeps_what_it_read,
@@ -110,7 +111,7 @@ async fn find_as_stored_now_reads_past_kept_copies_and_keeps_what_it_read(store:
         .unwrap();
     let by_name = UserKey::Name("Bob".into());
     assert_eq!(store.find(&by_name).await.unwrap().as_ref(), Some(&bob));
-    roster_db::testing::execute_unstamped(
+    roster_db::test_hooks::execute_unstamped(
         &store,
         "UPDATE users SET password_hash = 'changed' WHERE username_key = 'bob'",
     )
@@ -499,9 +500,9 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
     };
     let (name, addr) = ("user:x", "addr:1.2.3.4");
     let failures = |store: Store, key: &'static str| async move {
-        store.current(key).await.unwrap().unwrap().failures
+        failure_window(&store, key).await.unwrap().failures
     };
-    assert_eq!(store.current(name).await.unwrap(), None);
+    assert_eq!(failure_window(&store, name).await, None);
     let both = keys(&[name, addr]);
     let first = store.record_attempts(&both, t, window).await.unwrap();
     assert_eq!(
@@ -513,7 +514,7 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
     );
     let second = store.record_attempts(&both, at(10), window).await.unwrap();
     assert_eq!((second[0].failures, second[0].started_at), (2, t));
-    assert_eq!(store.current(name).await.unwrap(), Some(second[0]));
+    assert_eq!(failure_window(&store, name).await, Some(second[0]));
     // The order of the answer is the order of the keys.
     let reversed = store
         .record_attempts(&keys(&[addr, name]), at(20), window)
@@ -555,7 +556,7 @@ async fn login_attempts_count_within_a_window_until_a_success(store: Store) {
         .await
         .unwrap();
     assert_eq!(next[0].failures, 1, "never below zero");
-    assert_eq!(store.current("user:other").await.unwrap(), None);
+    assert_eq!(failure_window(&store, "user:other").await, None);
 
     // A login without a client address has the name's key alone.
     let alone = keys(&[name]);
@@ -655,10 +656,10 @@ async fn concurrent_login_failures_are_each_counted(store: Store) {
             .unwrap()
             .expect("no failure to count may be an error");
     }
-    let window = store.current("addr:9.9.9.9").await.unwrap().unwrap();
+    let window = failure_window(&store, "addr:9.9.9.9").await.unwrap();
     assert_eq!((window.failures, window.started_at), (12, t));
     for name in 0..3 {
-        let window = store.current(&format!("user:{name}")).await.unwrap();
+        let window = failure_window(&store, &format!("user:{name}")).await;
         assert_eq!(window.map(|w| w.failures), Some(4));
     }
 }
@@ -689,7 +690,7 @@ async fn concurrent_logins_of_one_name_from_one_address_all_count(store: Store) 
         task.await.unwrap().expect("no attempt may fail");
     }
     // Eight failures counted against the address, eight successes taken back.
-    let window = store.current("addr:5.5.5.5").await.unwrap().unwrap();
+    let window = failure_window(&store, "addr:5.5.5.5").await.unwrap();
     assert_eq!(window.failures, 8);
 }
 

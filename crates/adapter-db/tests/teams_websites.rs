@@ -9,8 +9,8 @@ use roster_domain::{
 };
 use uuid::Uuid;
 
-roster_db::on_every_backend!(
-    roster_db::testing::with_store;
+roster_test_support::on_every_backend!(
+    roster_test_support::with_store;
     teams_are_created_with_their_owner_and_found_by_id_and_code,
     memberships_are_added_changed_and_removed,
     teams_of_a_user_are_paged_searched_and_sorted,

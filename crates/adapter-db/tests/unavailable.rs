@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use roster_db::testing::{fresh, hold_connection, server_url};
+use roster_db::test_hooks::hold_connection;
 use roster_db::{Backend, Store, StoreOptions};
 use roster_domain::Error;
 use roster_domain::ports::UserRepository;
+use roster_test_support::{fresh, server_url};
 
 fn options(pool_size: u32) -> StoreOptions {
     let mut options = StoreOptions::default();
@@ -55,7 +56,7 @@ async fn mysql_too_many_connections() {
             format!("CREATE USER '{account}'@'{host}' WITH MAX_USER_CONNECTIONS 1"),
             format!("GRANT ALL ON {database}.* TO '{account}'@'{host}'"),
         ] {
-            roster_db::testing::execute_unstamped(&admin, &sql).await;
+            roster_db::test_hooks::execute_unstamped(&admin, &sql).await;
         }
     }
     let migrated = Store::connect(&db.url).await.unwrap();
@@ -81,7 +82,7 @@ async fn mysql_too_many_connections() {
     store.close().await.unwrap();
     for host in ["localhost", "127.0.0.1", "%"] {
         let sql = format!("DROP USER IF EXISTS '{account}'@'{host}'");
-        roster_db::testing::execute_unstamped(&admin, &sql).await;
+        roster_db::test_hooks::execute_unstamped(&admin, &sql).await;
     }
     admin.close().await.unwrap();
 }
@@ -100,16 +101,16 @@ async fn a_slow_statement_alone_is_no_outage(backend: Backend) {
     };
     let store = Store::connect_with(&db.url, options(4)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    roster_db::testing::execute_unstamped(&store, sleep).await;
+    roster_db::test_hooks::execute_unstamped(&store, sleep).await;
     store.close().await.unwrap();
 }
 
-roster_db::on_every_backend!(
-    roster_db::testing::with_backend;
+roster_test_support::on_every_backend!(
+    roster_test_support::with_backend;
     a_full_pool_is_reported_as_exhausted,
 );
 
-roster_db::on_server_backends!(
-    roster_db::testing::with_backend;
+roster_test_support::on_server_backends!(
+    roster_test_support::with_backend;
     a_slow_statement_alone_is_no_outage,
 );

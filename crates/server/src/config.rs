@@ -209,6 +209,7 @@ pub enum Command {
     #[command(subcommand)]
     Cache(CacheCommand),
     /// Fill an empty database with generated users and teams, for benchmarks.
+    #[cfg(feature = "seed")]
     #[command(hide = true)]
     Seed {
         /// How many users (`user0000001`, …, all with the password `bench-password`).

@@ -5,6 +5,7 @@ mod app;
 pub mod cli;
 pub mod config;
 pub mod import;
+#[cfg(feature = "seed")]
 pub mod seed;
 pub mod serve;
 pub mod telemetry;

@@ -1,5 +1,7 @@
 use roster_server::config::{CacheCommand, Command, ImportCommand};
-use roster_server::{Application, Config, cli, import, seed, telemetry};
+#[cfg(feature = "seed")]
+use roster_server::seed;
+use roster_server::{Application, Config, cli, import, telemetry};
 
 use std::process::ExitCode;
 
@@ -55,6 +57,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => cli::run(&config, command).await,
+        #[cfg(feature = "seed")]
         Command::Seed { users, team_size } => seed::run(&config, users, team_size).await,
         Command::Import(ImportCommand::Mcphub { settings }) => {
             import::mcphub(&config, &settings).await

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use roster_db::Backend;
-use roster_db::testing::fresh;
+use roster_test_support::fresh;
 
 fn roster(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
@@ -264,7 +264,7 @@ async fn sqlite_survives_kill_9_with_every_acknowledged_write() {
         writer.await.unwrap();
     }
 
-    assert_eq!(roster_db::testing::sqlite_integrity(&db.url).await, "ok");
+    assert_eq!(roster_test_support::sqlite_integrity(&db.url).await, "ok");
     let store = roster_db::Store::connect(&db.url).await.unwrap();
     let acknowledged = acknowledged.lock().unwrap().clone();
     for name in &acknowledged {
@@ -383,7 +383,7 @@ async fn cache_flush_makes_every_instance_see_a_change_made_by_sql(backend: Back
 
     let store = roster_db::Store::connect(&app.db_url).await.unwrap();
     let sql = "UPDATE users SET role = 'view-only' WHERE username = 'dora'";
-    roster_db::testing::execute_unstamped(&store, sql).await;
+    roster_db::test_hooks::execute_unstamped(&store, sql).await;
     tokio::time::sleep(roster_db::CACHE_WINDOW * 5).await;
     assert_eq!(role(&app).await, "user", "{backend:?}: served from memory");
 
@@ -394,8 +394,8 @@ async fn cache_flush_makes_every_instance_see_a_change_made_by_sql(backend: Back
     store.close().await.unwrap();
 }
 
-roster_db::on_every_backend!(
-    roster_db::testing::with_backend;
+roster_test_support::on_every_backend!(
+    roster_test_support::with_backend;
     instances_migrating_at_once_all_succeed,
     cache_flush_makes_every_instance_see_a_change_made_by_sql,
 );

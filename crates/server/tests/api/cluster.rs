@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app_on};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     two_instances_share_users_sessions_and_logouts,
 );

@@ -3,8 +3,8 @@ use std::future::Future;
 use clap::Parser;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 pub use roster_db::Backend;
-use roster_db::testing::{TestDatabase, fresh};
 use roster_server::{Application, Config};
+use roster_test_support::{TestDatabase, fresh};
 use serde_json::{Value, json};
 
 pub const ADMIN_PASSWORD: &str = "admin-pass-1";

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     hostile_input_is_refused_as_bad_input,
 );

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, assert_mcp_error, spawn_app};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     login_returns_a_token_and_the_user,
     the_token_works_as_bearer_and_as_x_auth_token,

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_mcp_error};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     user_endpoints_refuse_missing_and_bad_tokens,
     user_endpoints_are_forbidden_to_non_admins,

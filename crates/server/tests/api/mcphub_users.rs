@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, assert_mcp_error};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     create_returns_201_with_the_user_view,
     is_admin_is_an_alias_of_role_on_create,

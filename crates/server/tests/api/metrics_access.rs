@@ -35,7 +35,7 @@ async fn a_metrics_token_is_demanded_when_configured() {
 
 #[tokio::test]
 async fn metrics_can_have_a_listener_of_their_own() {
-    let db = roster_db::testing::fresh(Backend::Sqlite).await.unwrap();
+    let db = roster_test_support::fresh(Backend::Sqlite).await.unwrap();
     let config = Config::try_parse_from([
         "roster",
         "--listen",

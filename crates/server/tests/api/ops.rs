@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, parts, spawn_app};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;probes_answer);
 
 async fn probes_answer(app: TestApp) {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
-use roster_db::testing::TestDatabase;
+use roster_test_support::TestDatabase;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -113,7 +113,7 @@ fn through(url: &str, port: u16) -> (String, String) {
 /// A fresh database of `backend` behind a [`Proxy`], and the URL that reaches it through
 /// the proxy; `None` for an unconfigured backend.
 async fn behind_a_proxy(backend: Backend) -> Option<(TestDatabase, Proxy, String)> {
-    let Some(db) = roster_db::testing::fresh(backend).await else {
+    let Some(db) = roster_test_support::fresh(backend).await else {
         eprintln!("skipped: {backend:?} is not configured");
         return None;
     };
@@ -323,8 +323,8 @@ async fn sigterm_during_a_frozen_outage_stops_the_server(backend: Backend) {
     proxy.mend();
 }
 
-roster_db::on_server_backends!(
-    roster_db::testing::with_backend;
+roster_test_support::on_server_backends!(
+    roster_test_support::with_backend;
     outage_is_503_and_recovery_needs_no_restart,
     a_frozen_database_gets_prompt_503s_and_service_resumes,
     sigterm_during_a_frozen_outage_stops_the_server,

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     fifty_concurrent_creates_of_one_name_make_one_user,
     two_admins_demoting_each_other_leave_an_admin,

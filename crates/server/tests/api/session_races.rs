@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, spawn_app};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::session_races::run_unthrottled;
     logins_racing_a_password_change_never_outlive_it,
     logins_and_team_creations_racing_a_deletion_answer_4xx_and_leave_no_orphans,

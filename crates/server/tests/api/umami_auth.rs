@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp, assert_umami_error};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     login_returns_the_token_and_the_user_with_teams,
     tokens_work_across_dialects,

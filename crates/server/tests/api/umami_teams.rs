@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_umami_error};
 
-roster_db::on_every_backend!(
+roster_test_support::on_every_backend!(
     crate::helpers::run;
     a_new_team_is_owned_by_its_creator,
     members_see_a_team_and_outsiders_do_not,

@@ -1,4 +1,5 @@
-//! Fresh, empty databases for tests, one per call, on each configured backend.
+//! Test scaffolding for Roster's crates: fresh, empty databases, one per call, on each
+//! configured backend, and the macros that run a test on each of them.
 //!
 //! PostgreSQL and MySQL are used when `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL`
 //! name a server and a database to connect to for administration; each test then gets a
@@ -8,7 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
-use crate::Backend;
+pub use roster_db::Backend;
+use roster_db::Store;
 
 /// A database URL for one test; SQLite files are removed when it is dropped.
 #[derive(Debug)]
@@ -36,7 +38,8 @@ const PREFIX: &str = "roster_t_";
 /// The `postgres` and `mysql` tests are ignored, and say which variable enables them,
 /// unless the calling crate was built with `cfg(roster_postgres)` / `cfg(roster_mysql)`:
 /// a build script sets them when `ROSTER_TEST_POSTGRES_URL` / `ROSTER_TEST_MYSQL_URL` are
-/// (see this crate's `build.rs`).
+/// (see `crates/adapter-db/build.rs`, which each crate using them names as its build
+/// script).
 #[macro_export]
 macro_rules! on_every_backend {
     ($run:path; $($name:ident),* $(,)?) => {$(
@@ -83,54 +86,17 @@ where
 /// When the store cannot be opened, migrated or closed.
 pub async fn with_store<F, Fut>(backend: Backend, test: F)
 where
-    F: FnOnce(crate::Store) -> Fut,
+    F: FnOnce(Store) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let Some(db) = fresh(backend).await else {
         eprintln!("skipped: {backend:?} is not configured");
         return;
     };
-    let store = crate::Store::connect(&db.url).await.expect("connect");
+    let store = Store::connect(&db.url).await.expect("connect");
     store.migrate().await.expect("migrate");
     test(store.clone()).await;
     store.close().await.expect("close");
-}
-
-/// A store on `url` on a host whose clock runs ten minutes fast.
-///
-/// # Panics
-/// When the store cannot be opened.
-pub async fn connect_ten_minutes_fast(url: &str) -> crate::Store {
-    fn fast() -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + chrono::TimeDelta::minutes(10)
-    }
-    crate::Store::connect_on_host_clock(url, crate::StoreOptions::default(), fast)
-        .await
-        .expect("connect")
-}
-
-/// A pool connection taken out of use, in an open transaction, until it is dropped.
-pub struct HeldConnection(#[allow(dead_code)] crate::deadline::Txn);
-
-/// Takes one of the store's pool connections out of use until the result is dropped.
-///
-/// # Panics
-/// When no connection can be had.
-pub async fn hold_connection(store: &crate::Store) -> HeldConnection {
-    HeldConnection(store.db.begin().await.expect("a connection"))
-}
-
-/// Runs `sql` on the store's database behind its back: no users version is stamped, so the
-/// copies the store keeps in memory go on being served, and a test can tell them from reads.
-///
-/// # Panics
-/// When the statement fails.
-pub async fn execute_unstamped(store: &crate::Store, sql: &str) {
-    store
-        .db
-        .execute_unprepared(sql)
-        .await
-        .expect("the statement runs");
 }
 
 /// SQLite's own verdict on a database file: `ok` when it is sound.
