@@ -106,18 +106,12 @@ fn advise_huge_pages(_: *mut libc::c_void, _: usize) {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::tests::{Blocks, keeps_blocks_until_more_are_needed};
-
-    impl Blocks for BlockMemory {
-        fn blocks(&mut self, count: usize) -> &mut [Block] {
-            BlockMemory::blocks(self, count)
-        }
-    }
+    use crate::memory::keeps_blocks_until_more_are_needed;
 
     #[test]
     fn blocks_are_kept_until_more_are_needed_and_start_zeroed() {
         let mut memory = BlockMemory::empty();
-        keeps_blocks_until_more_are_needed(&mut memory);
+        keeps_blocks_until_more_are_needed!(memory);
         assert_eq!(memory.capacity(), 2048, "2 MiB");
         assert_eq!(memory.blocks(2049).len(), 2049);
         assert_eq!(memory.capacity(), 4096);

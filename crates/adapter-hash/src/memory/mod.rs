@@ -11,17 +11,12 @@ pub(crate) use mapped::BlockMemory;
 #[cfg(not(unix))]
 pub(crate) use plain::BlockMemory;
 
+/// Blocks start zeroed, and what a hash wrote stays while no more are asked for: the check
+/// both memories share, on anything with their `blocks(count)`.
 #[cfg(test)]
-pub(crate) mod tests {
-    use argon2::Block;
-
-    /// What both memories offer, for the check they share.
-    pub(crate) trait Blocks {
-        fn blocks(&mut self, count: usize) -> &mut [Block];
-    }
-
-    /// Blocks start zeroed, and what a hash wrote stays while no more are asked for.
-    pub(crate) fn keeps_blocks_until_more_are_needed(memory: &mut impl Blocks) {
+macro_rules! keeps_blocks_until_more_are_needed {
+    ($memory:expr) => {{
+        let memory = &mut $memory;
         assert!(memory.blocks(0).is_empty());
         let first = memory.blocks(8);
         assert!(
@@ -32,5 +27,8 @@ pub(crate) mod tests {
         first[7].as_mut()[0] = 42;
         assert_eq!(memory.blocks(4).len(), 4);
         assert_eq!(memory.blocks(8)[7].as_ref()[0], 42);
-    }
+    }};
 }
+
+#[cfg(test)]
+use keeps_blocks_until_more_are_needed;

@@ -26,16 +26,10 @@ impl BlockMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::tests::{Blocks, keeps_blocks_until_more_are_needed};
-
-    impl Blocks for BlockMemory {
-        fn blocks(&mut self, count: usize) -> &mut [Block] {
-            BlockMemory::blocks(self, count)
-        }
-    }
+    use crate::memory::keeps_blocks_until_more_are_needed;
 
     #[test]
     fn blocks_are_kept_until_more_are_needed_and_start_zeroed() {
-        keeps_blocks_until_more_are_needed(&mut BlockMemory::empty());
+        keeps_blocks_until_more_are_needed!(BlockMemory::empty());
     }
 }
