@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::UserRepository;
 use roster_domain::{
-    Conflict, Error, Page, PageRequest, Result, Role, User, UserId, UserKey, UserOrder, UserPatch,
-    UserStats, Username,
+    Conflict, EndSessions, Error, Page, PageRequest, Result, Role, User, UserId, UserKey,
+    UserOrder, UserPatch, UserStats, Username,
 };
 use sea_orm::sea_query::{
     ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef, UnionType,
@@ -70,10 +70,10 @@ impl UserRepository for Store {
         &self,
         id: UserId,
         patch: UserPatch,
-        revoke_sessions: bool,
+        end_sessions: EndSessions,
         now: DateTime<Utc>,
     ) -> Result<User> {
-        retrying(|| self.update_once(id, &patch, revoke_sessions, now)).await
+        retrying(|| self.update_once(id, &patch, &end_sessions, now)).await
     }
 
     async fn replace_hash(
@@ -164,7 +164,7 @@ impl Store {
         &self,
         id: UserId,
         patch: &UserPatch,
-        revoke_sessions: bool,
+        end_sessions: &EndSessions,
         now: DateTime<Utc>,
     ) -> Result<User> {
         let demotes = patch.role.is_some_and(|role| !role.is_admin());
@@ -186,12 +186,16 @@ impl Store {
         }
         row.update(&txn).await.map_err(name_taken)?;
         replace_grants(&txn, id.0, patch.servers.as_ref(), patch.groups.as_ref()).await?;
-        if revoke_sessions {
-            session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
+        let ended = session::Entity::delete_many().filter(session::Column::UserId.eq(id.0));
+        let ended = match end_sessions {
+            EndSessions::No => None,
+            EndSessions::All => Some(ended),
+            EndSessions::AllBut(kept) => {
+                Some(ended.filter(session::Column::TokenHash.ne(kept.to_hex())))
+            }
+        };
+        if let Some(ended) = ended {
+            ended.exec(&txn).await.map_err(db_err)?;
         }
         let (updated, _) = find_user(&txn, &UserKey::Id(id))
             .await?

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{Duration, SubsecRound, Utc};
 use roster_db::{CACHE_WINDOW, Store};
 use roster_domain::ports::{SessionStore, UserRepository};
-use roster_domain::{Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_domain::{EndSessions, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
 use roster_test_support::fresh;
 
 roster_test_support::on_every_backend!(
@@ -68,7 +68,7 @@ async fn a_user_changed_elsewhere_is_served_changed_within_the_window(first: Sto
         ..UserPatch::default()
     };
     first
-        .update(alice.id, patch, false, Utc::now())
+        .update(alice.id, patch, EndSessions::No, Utc::now())
         .await
         .unwrap();
     let seen = first.find(&by_name).await.unwrap().unwrap();
@@ -119,7 +119,7 @@ async fn a_session_revoked_elsewhere_is_refused_within_the_window(first: Store, 
         ..UserPatch::default()
     };
     first
-        .update(admin.id, demotion, false, Utc::now())
+        .update(admin.id, demotion, EndSessions::No, Utc::now())
         .await
         .unwrap();
     window().await;

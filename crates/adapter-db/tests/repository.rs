@@ -9,7 +9,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use roster_db::Store;
 use roster_db::test_hooks::failure_window;
 use roster_domain::ports::{LoginThrottle, SessionStore, ThrottleKeys, UserRepository};
-use roster_domain::{Conflict, Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_domain::{
+    Conflict, EndSessions, Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username,
+};
 
 roster_test_support::on_every_backend!(
     roster_test_support::with_store;
@@ -205,7 +207,10 @@ async fn update_changes_fields_replaces_grants_and_can_revoke_sessions(store: St
         servers: Some(set(&["c"])),
         ..UserPatch::default()
     };
-    let updated = store.update(dave.id, patch, false, later).await.unwrap();
+    let updated = store
+        .update(dave.id, patch, EndSessions::No, later)
+        .await
+        .unwrap();
     assert_eq!(updated.username.as_str(), "David");
     assert_eq!(updated.role, Role::Admin);
     assert_eq!(updated.servers, set(&["c"]));
@@ -222,14 +227,33 @@ async fn update_changes_fields_replaces_grants_and_can_revoke_sessions(store: St
         groups: Some(BTreeSet::new()),
         ..UserPatch::default()
     };
-    let updated = store.update(dave.id, patch, true, later).await.unwrap();
+    let updated = store
+        .update(dave.id, patch, EndSessions::All, later)
+        .await
+        .unwrap();
     assert_eq!(updated.password_hash, "new-hash");
     assert!(updated.groups.is_empty());
     assert_eq!(store.principal(&token, now()).await.unwrap(), None);
+
     assert_eq!(
         store.find(&UserKey::Id(dave.id)).await.unwrap(),
         Some(updated)
     );
+    // A change of one's own password keeps the session it was made in.
+    let (kept, other) = (TokenHash([8; 32]), TokenHash([9; 32]));
+    for session in [&kept, &other] {
+        let expires = now() + chrono::Duration::hours(1);
+        let created = store.create(session, dave.id, "new-hash", now(), expires);
+        assert!(created.await.unwrap());
+    }
+    let patch = UserPatch {
+        password_hash: Some("newer-hash".into()),
+        ..UserPatch::default()
+    };
+    let end = EndSessions::AllBut(kept.clone());
+    store.update(dave.id, patch, end, later).await.unwrap();
+    assert!(store.principal(&kept, now()).await.unwrap().is_some());
+    assert_eq!(store.principal(&other, now()).await.unwrap(), None);
 }
 
 async fn update_reports_unknown_users_and_taken_names(store: Store) {
@@ -240,12 +264,12 @@ async fn update_reports_unknown_users_and_taken_names(store: Store) {
         ..UserPatch::default()
     };
     let err = store
-        .update(frank.id, rename.clone(), false, now())
+        .update(frank.id, rename.clone(), EndSessions::No, now())
         .await
         .unwrap_err();
     assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
     let err = store
-        .update(UserId::new(), rename, false, now())
+        .update(UserId::new(), rename, EndSessions::No, now())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound(_)));
@@ -263,7 +287,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_deleted(store: Store) {
         ..UserPatch::default()
     };
     let err = store
-        .update(admin.id, demote.clone(), true, now())
+        .update(admin.id, demote.clone(), EndSessions::All, now())
         .await
         .unwrap_err();
     assert_eq!(err, Error::last_admin());
@@ -277,7 +301,10 @@ async fn the_last_admin_can_be_neither_demoted_nor_deleted(store: Store) {
     );
 
     let second = add(&store, "second", Role::Admin).await;
-    store.update(admin.id, demote, true, now()).await.unwrap();
+    store
+        .update(admin.id, demote, EndSessions::All, now())
+        .await
+        .unwrap();
     assert_eq!(
         store.delete(second.id, Utc::now()).await.unwrap_err(),
         Error::last_admin()
@@ -374,12 +401,18 @@ async fn stats_follow_every_kind_of_change(store: Store) {
         groups: Some(set(&[])),
         ..UserPatch::default()
     };
-    store.update(b.id, patch, false, now()).await.unwrap();
+    store
+        .update(b.id, patch, EndSessions::No, now())
+        .await
+        .unwrap();
     let demote = UserPatch {
         role: Some(Role::User),
         ..UserPatch::default()
     };
-    store.update(a.id, demote, false, now()).await.unwrap();
+    store
+        .update(a.id, demote, EndSessions::No, now())
+        .await
+        .unwrap();
     store.delete(bulk[0].id, Utc::now()).await.unwrap();
     store.delete(a.id, Utc::now()).await.unwrap();
     let stats = store.stats().await.unwrap();
@@ -589,7 +622,10 @@ async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
                     role: Some(Role::User),
                     ..UserPatch::default()
                 };
-                store.update(user.id, demote, true, now()).await.unwrap();
+                store
+                    .update(user.id, demote, EndSessions::All, now())
+                    .await
+                    .unwrap();
             }
         }
         let store = Arc::new(store.clone());
@@ -600,7 +636,7 @@ async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
                     role: Some(Role::User),
                     ..UserPatch::default()
                 };
-                store.update(id, patch, true, now()).await
+                store.update(id, patch, EndSessions::All, now()).await
             })
         };
         let (ra, rb) = tokio::join!(demote(a.id), demote(b.id));

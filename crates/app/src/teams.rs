@@ -92,7 +92,7 @@ impl TeamService {
     /// Renames a team, sets its logo or its access code (owners, managers, admins).
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
+    /// [`Error::Invalid`] for a bad change, [`Error::NotFound`],
     /// [`Error::Forbidden`], and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "teams.update", skip_all, fields(actor = %actor.id)
@@ -103,11 +103,11 @@ impl TeamService {
         id: TeamId,
         changes: TeamChanges,
     ) -> Result<Team> {
-        if changes == TeamChanges::default() {
-            return Err(Error::Invalid("nothing to update".into()));
-        }
         let mut team = self.find(id).await?.team;
         self.require_manager(actor, id).await?;
+        if changes == TeamChanges::default() {
+            return Ok(team);
+        }
         if let Some(name) = &changes.name {
             team.name = text_field("name", name, MAX_TEAM_NAME)?;
         }

@@ -137,7 +137,7 @@ async fn members_and_admins_see_a_team_outsiders_get_403_and_unknown_404() {
 }
 
 #[tokio::test]
-async fn managers_update_members_may_not_and_empty_changes_are_refused() {
+async fn managers_update_members_may_not_even_with_a_change_of_nothing() {
     let t = team();
     let manager = principal(Role::User);
     let mut mocks = with_team(&t, manager.id, Some(TeamRole::Manager));
@@ -165,7 +165,10 @@ async fn managers_update_members_may_not_and_empty_changes_are_refused() {
         .update(&member, t.id, TeamChanges::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)));
+    assert!(
+        matches!(err, Error::Forbidden(_)),
+        "a change of nothing needs the rights too"
+    );
 }
 
 #[tokio::test]

@@ -1,12 +1,12 @@
 use roster_domain::{
-    Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role, User, UserId, UserKey,
-    UserOrder, UserPatch, UserStats, Username,
+    EndSessions, Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role, TokenHash,
+    User, UserId, UserKey, UserOrder, UserPatch, UserStats, Username,
 };
 
 use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
-use crate::{Ports, ThrottleConfig};
+use crate::{Ports, ThrottleConfig, hash_token};
 
 /// A request to create a user, as it arrives: validated here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -172,11 +172,13 @@ impl UserService {
         self.ports.users.page(page).await
     }
 
-    /// Changes a user. Admins may change anything; others only their own password.
-    /// A new password or a lower role ends the user's sessions.
+    /// Changes a user. Admins may change anything; others only their own password (a name
+    /// or role sent unchanged is no change). A change of nothing answers the user as they
+    /// are, as the dialects' clients expect of an edit form saved untouched. A new password
+    /// or a lower role ends the user's sessions.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an empty or invalid change, [`Error::Forbidden`] beyond the
+    /// [`Error::Invalid`] for an invalid change, [`Error::Forbidden`] beyond the
     /// caller's rights, [`Error::NotFound`], [`Error::Conflict`] for a taken name or the last
     /// admin, and the store's errors.
     #[tracing::instrument(
@@ -188,20 +190,39 @@ impl UserService {
         key: &UserKey,
         input: UpdateUser,
     ) -> Result<User> {
-        if input == UpdateUser::default() {
-            return Err(Error::Invalid("nothing to update".into()));
-        }
+        self.change(actor, key, input, None).await
+    }
+
+    /// [`Self::update`]; a new password ends every session but `kept`, when given.
+    async fn change(
+        &self,
+        actor: &Principal,
+        key: &UserKey,
+        mut input: UpdateUser,
+        kept: Option<TokenHash>,
+    ) -> Result<User> {
         require_self_or_admin(actor, key)?;
-        let only_password = UpdateUser {
-            password: None,
-            ..input.clone()
-        } == UpdateUser::default();
-        if !actor.role.is_admin() && !only_password {
-            return Err(Error::Forbidden(
-                "only an admin may change this; you may change your own password".into(),
-            ));
-        }
         let target = self.find(key).await?;
+        if !actor.role.is_admin() {
+            if input.username.as_deref() == Some(target.username.as_str()) {
+                input.username = None;
+            }
+            if input.role == Some(target.role) {
+                input.role = None;
+            }
+            let only_password = UpdateUser {
+                password: None,
+                ..input.clone()
+            } == UpdateUser::default();
+            if !only_password {
+                return Err(Error::Forbidden(
+                    "only an admin may change this; you may change your own password".into(),
+                ));
+            }
+        }
+        if input == UpdateUser::default() {
+            return Ok(target);
+        }
         let mut patch = UserPatch {
             username: input.username.as_deref().map(Username::parse).transpose()?,
             role: input.role,
@@ -214,19 +235,29 @@ impl UserService {
             patch.password_hash = Some(self.ports.hasher.hash(&password).await?);
         }
         let demoted = patch.role.is_some_and(|r| r.rank() < target.role.rank());
-        let revoke = patch.password_hash.is_some() || demoted;
+        let end_sessions = match kept {
+            _ if demoted => EndSessions::All,
+            _ if patch.password_hash.is_none() => EndSessions::No,
+            Some(kept) => EndSessions::AllBut(kept),
+            None => EndSessions::All,
+        };
         let now = self.ports.clock.now();
-        self.ports.users.update(target.id, patch, revoke, now).await
+        self.ports
+            .users
+            .update(target.id, patch, end_sessions, now)
+            .await
     }
 
-    /// Changes the caller's own password after checking the current one; this ends all of
-    /// the caller's sessions. The check is throttled like a login, by the caller's name and
-    /// `client` address, and counts towards the same limits.
+    /// Changes the caller's own password after checking the current one; this ends every
+    /// session of the caller's but `session`, the one (by its token) they asked in, so that
+    /// their client stays logged in and any other is logged out. The check is throttled
+    /// like a login, by the caller's name and `client` address, and counts towards the same
+    /// limits.
     ///
     /// # Errors
-    /// [`Error::Throttled`] after too many wrong passwords, [`Error::Unauthenticated`] for a
-    /// wrong current password, [`Error::Invalid`] for a new one that breaks the policy, and
-    /// the store's errors.
+    /// [`Error::Throttled`] after too many wrong passwords, [`Error::Invalid`] for a wrong
+    /// current password (a 400: the caller's session is fine) or a new one that breaks the
+    /// policy, and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "users.change_own_password", skip_all, fields(actor = %actor.id)
     )]
@@ -236,21 +267,22 @@ impl UserService {
         current: &str,
         new: &str,
         client: Option<&str>,
+        session: &str,
     ) -> Result<User> {
         let keys = GuessKeys::password(actor.username.as_str(), client);
         guesses::count(&self.ports, self.throttle, &keys).await?;
         let me = self.find(&UserKey::Id(actor.id)).await?;
         if !self.ports.hasher.verify(current, &me.password_hash).await? {
-            return Err(Error::Unauthenticated(
-                "the current password is wrong".into(),
-            ));
+            return Err(Error::Invalid("the current password is wrong".into()));
         }
         guesses::forgive(&self.ports, &keys).await?;
         let change = UpdateUser {
             password: Some(new.to_owned()),
             ..UpdateUser::default()
         };
-        self.update(actor, &UserKey::Id(actor.id), change).await
+        let kept = Some(hash_token(session));
+        self.change(actor, &UserKey::Id(actor.id), change, kept)
+            .await
     }
 
     /// Deletes a user with their grants, sessions and memberships, and the teams they were

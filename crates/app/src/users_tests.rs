@@ -185,16 +185,67 @@ async fn list_is_for_admins() {
 }
 
 #[tokio::test]
-async fn update_refuses_an_empty_change() {
-    let err = service(Mocks::default())
+async fn an_empty_change_answers_the_user_and_writes_nothing() {
+    let x = user("x", Role::User);
+    let mut mocks = Mocks::default();
+    let found = x.clone();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(found)));
+    let unchanged = service(mocks)
         .update(
             &principal(Role::Admin),
             &by_name("x"),
             UpdateUser::default(),
         )
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)));
+        .unwrap();
+    assert_eq!(unchanged, x);
+}
+
+#[tokio::test]
+async fn a_user_may_resend_their_own_name_and_role_but_not_change_them() {
+    let me = user("me", Role::User);
+    let actor = principal_of(&me);
+    let resend = UpdateUser {
+        username: Some("me".into()),
+        role: Some(Role::User),
+        ..UpdateUser::default()
+    };
+    let mut mocks = Mocks::default();
+    let found = me.clone();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(found)));
+    let same = service(mocks)
+        .update(&actor, &UserKey::Id(me.id), resend)
+        .await
+        .unwrap();
+    assert_eq!(same, me);
+    for change in [
+        UpdateUser {
+            username: Some("other".into()),
+            ..UpdateUser::default()
+        },
+        UpdateUser {
+            role: Some(Role::Admin),
+            ..UpdateUser::default()
+        },
+    ] {
+        let mut mocks = Mocks::default();
+        let found = me.clone();
+        mocks
+            .users
+            .expect_find()
+            .return_once(move |_| Ok(Some(found)));
+        let err = service(mocks)
+            .update(&actor, &UserKey::Id(me.id), change)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    }
 }
 
 #[tokio::test]
@@ -205,7 +256,7 @@ async fn a_user_may_change_only_their_own_password_and_that_ends_their_sessions(
     mocks
         .users
         .expect_find()
-        .return_once(move |_| Ok(Some(found)));
+        .returning(move |_| Ok(Some(found.clone())));
     mocks
         .hasher
         .expect_hash()
@@ -217,7 +268,7 @@ async fn a_user_may_change_only_their_own_password_and_that_ends_their_sessions(
             *uid == id
                 && patch.password_hash.as_deref() == Some("new-hash")
                 && patch.role.is_none()
-                && *revoke
+                && *revoke == EndSessions::All
                 && *now == t0()
         })
         .return_once(move |_, _, _, _| Ok(me));
@@ -253,9 +304,9 @@ async fn a_user_may_change_only_their_own_password_and_that_ends_their_sessions(
 #[tokio::test]
 async fn demotion_revokes_sessions_but_a_grant_change_does_not() {
     for (role, servers, revoke) in [
-        (Some(Role::ViewOnly), None, true),
-        (Some(Role::Admin), None, false),
-        (None, Some(vec!["s1".to_string()]), false),
+        (Some(Role::ViewOnly), None, EndSessions::All),
+        (Some(Role::Admin), None, EndSessions::No),
+        (None, Some(vec!["s1".to_string()]), EndSessions::No),
     ] {
         let target = user("t", Role::User);
         let found = target.clone();
@@ -457,7 +508,10 @@ async fn changing_ones_own_password_checks_the_current_one() {
     mocks
         .users
         .expect_update()
-        .withf(|_, patch, revoke, _| patch.password_hash.as_deref() == Some("new-hash") && *revoke)
+        .withf(|_, patch, end, _| {
+            patch.password_hash.as_deref() == Some("new-hash")
+                && *end == EndSessions::AllBut(hash_token("my-token"))
+        })
         .return_once(move |_, _, _, _| Ok(updated));
     // Each check counts against the keys of a login by this name from this address, and
     // the right password is taken back.
@@ -477,14 +531,15 @@ async fn changing_ones_own_password_checks_the_current_one() {
         .times(1)
         .return_once(|_| Ok(()));
     let svc = service(mocks);
-    svc.change_own_password(&actor, "old-pass", "new-pass", Some("10.0.0.7"))
+    let ip = Some("10.0.0.7");
+    svc.change_own_password(&actor, "old-pass", "new-pass", ip, "my-token")
         .await
         .unwrap();
     let err = svc
-        .change_own_password(&actor, "guess", "new-pass", Some("10.0.0.7"))
+        .change_own_password(&actor, "guess", "new-pass", ip, "my-token")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unauthenticated(_)));
+    assert_eq!(err, Error::Invalid("the current password is wrong".into()));
 }
 
 fn window(failures: u32) -> roster_domain::ports::FailureWindow {
@@ -506,7 +561,7 @@ async fn past_the_limit_a_password_change_is_refused_without_hashing() {
         .returning(move |k, _, _| Ok(k.all().map(|_| window(limit + 1)).collect()));
     mocks.hasher.expect_verify().never();
     let err = service(mocks)
-        .change_own_password(&actor, "guess", "new-pass", None)
+        .change_own_password(&actor, "guess", "new-pass", None, "my-token")
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Throttled { .. }), "{err:?}");

@@ -112,7 +112,7 @@ impl WebsiteService {
     /// Changes a website's name, domain or share id.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an empty or bad change, [`Error::NotFound`],
+    /// [`Error::Invalid`] for a bad change, [`Error::NotFound`],
     /// [`Error::Forbidden`], and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "websites.update", skip_all, fields(actor = %actor.id)
@@ -123,11 +123,11 @@ impl WebsiteService {
         id: WebsiteId,
         changes: WebsiteChanges,
     ) -> Result<WebsiteDetails> {
-        if changes == WebsiteChanges::default() {
-            return Err(Error::Invalid("nothing to update".into()));
-        }
         let mut details = self.find(id).await?;
         self.require_manager(actor, &details.website).await?;
+        if changes == WebsiteChanges::default() {
+            return Ok(details);
+        }
         let website = &mut details.website;
         if let Some(name) = &changes.name {
             website.name = text_field("name", name, MAX_NAME)?;

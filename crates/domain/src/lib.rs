@@ -25,7 +25,7 @@ pub use page::{
     WebsiteOrder,
 };
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
-pub use session::{Principal, TokenHash};
+pub use session::{EndSessions, Principal, TokenHash};
 pub use team::{NamedMember, Team, TeamDetails, TeamId, TeamMember, TeamRole};
 pub use user::{Role, User, UserId, UserKey, UserPatch, UserStats};
 pub use username::Username;

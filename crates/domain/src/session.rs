@@ -18,6 +18,18 @@ impl fmt::Debug for TokenHash {
     }
 }
 
+/// Which of a user's sessions a change to them ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndSessions {
+    /// None: the change leaves what a session may do as it was.
+    No,
+    /// Every one: a new password, or a lower role.
+    All,
+    /// Every one but the session the user changed their own password in, so that the
+    /// client they did it from stays logged in while any other (a thief's) is logged out.
+    AllBut(TokenHash),
+}
+
 /// Who is calling: the user behind a valid token, as much as authorization needs, or the
 /// operator at the console.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,7 +18,8 @@ use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
 use crate::reply::JsonReply;
 use types::{
-    CreateUserBody, Envelope, LoginBody, LoginView, Message, StatsView, UpdateUserBody, UserView,
+    ChangePasswordBody, CreateUserBody, CurrentUserView, Envelope, LoginBody, LoginView, Message,
+    StatsView, UpdateUserBody, UserView,
 };
 
 dialect_error!(McpError, Message);
@@ -229,6 +230,58 @@ impl McpHubApi {
             message: "Login successful".into(),
             token: outcome.token.expose().to_owned(),
             user: outcome.user.into(),
+        }))
+    }
+
+    /// Change the caller's password after checking the current one; every other session of
+    /// the caller ends, this one goes on.
+    #[oai(
+        path = "/auth/change-password",
+        method = "post",
+        tag = "Tag::McpHubAuth"
+    )]
+    async fn change_password(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+        remote: &RemoteAddr,
+        JsonRequest(body): JsonRequest<ChangePasswordBody>,
+    ) -> McpResult<JsonReply<Message>> {
+        let actor = state.roster.auth().authenticate(auth.token()).await?;
+        let client = crate::auth::client_ip(remote);
+        state
+            .roster
+            .users()
+            .change_own_password(
+                &actor,
+                &body.current_password,
+                &body.new_password,
+                client.as_deref(),
+                auth.token(),
+            )
+            .await?;
+        Ok(JsonReply(Message {
+            success: true,
+            message: "Password updated successfully".into(),
+        }))
+    }
+
+    /// The caller, as stored now; MCPHub's web frontend asks on every page load.
+    #[oai(path = "/auth/user", method = "get", tag = "Tag::McpHubAuth")]
+    async fn current_user(
+        &self,
+        auth: McpAuth,
+        state: Data<&AppState>,
+    ) -> McpResult<JsonReply<CurrentUserView>> {
+        let actor = state.roster.auth().authenticate(auth.token()).await?;
+        let user = state
+            .roster
+            .users()
+            .get(&actor, &UserKey::Id(actor.id))
+            .await?;
+        Ok(JsonReply(CurrentUserView {
+            success: true,
+            user: user.into(),
         }))
     }
 }

@@ -66,6 +66,50 @@ impl From<User> for UserView {
     }
 }
 
+/// The caller, as the login and `GET /auth/user` show them: a user with MCPHub's
+/// `permissions`, which its web frontend reads (`["*", "x"]` for an admin, `[""]` for
+/// anyone else, as MCPHub writes them).
+#[derive(Object, Debug, Serialize)]
+#[oai(rename = "McpCurrentUser", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CurrentUser {
+    pub username: String,
+    pub role: RoleName,
+    pub is_admin: bool,
+    /// Servers the user may access.
+    pub servers: Vec<String>,
+    /// Groups the user belongs to.
+    pub groups: Vec<String>,
+    pub permissions: Vec<String>,
+}
+
+impl From<User> for CurrentUser {
+    fn from(user: User) -> Self {
+        let permissions = if user.role.is_admin() {
+            vec!["*".into(), "x".into()]
+        } else {
+            vec![String::new()]
+        };
+        let view = UserView::from(user);
+        Self {
+            username: view.username,
+            role: view.role,
+            is_admin: view.is_admin,
+            servers: view.servers,
+            groups: view.groups,
+            permissions,
+        }
+    }
+}
+
+/// `{"success": true, "user": …}`: MCPHub's answer to `GET /auth/user`.
+#[derive(Object, Debug, Serialize)]
+#[oai(rename = "McpCurrentUserResult")]
+pub(crate) struct CurrentUserView {
+    pub success: bool,
+    pub user: CurrentUser,
+}
+
 /// `{"success": true, "data": …}`.
 #[derive(Object, Debug, Serialize)]
 #[oai(rename_all = "camelCase")]
@@ -176,6 +220,15 @@ pub(crate) struct LoginBody {
     pub password: String,
 }
 
+/// `POST /auth/change-password`.
+#[derive(Object, Deserialize)]
+#[oai(rename = "McpChangePassword", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChangePasswordBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
 /// A successful login, shaped as MCPHub answers it.
 #[derive(Object, Serialize)]
 #[oai(rename = "McpLoginResult")]
@@ -184,7 +237,7 @@ pub(crate) struct LoginView {
     pub message: String,
     /// Send it as `Authorization: Bearer <token>` or `x-auth-token: <token>`.
     pub token: String,
-    pub user: UserView,
+    pub user: CurrentUser,
 }
 
 #[cfg(test)]
@@ -218,14 +271,32 @@ mod tests {
             per_server: [("s1".to_owned(), 2)].into(),
             per_group: [("g".to_owned(), 1), ("h".to_owned(), 3)].into(),
         }));
+        let stored = |role| roster_domain::User {
+            id: roster_domain::UserId(uuid::Uuid::from_u128(1)),
+            username: roster_domain::Username::parse("ana").unwrap(),
+            password_hash: "h".into(),
+            role,
+            servers: ["s".to_owned()].into(),
+            groups: Default::default(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        };
         check.written(&LoginView {
             success: true,
             message: "Login successful".into(),
             token: "t".into(),
-            user: user(RoleName::ViewOnly),
+            user: stored(Role::ViewOnly).into(),
         });
+        let admin = CurrentUserView {
+            success: true,
+            user: stored(Role::Admin).into(),
+        };
+        check.written(&admin);
+        assert_eq!(admin.user.permissions, ["*", "x"]);
+        assert_eq!(CurrentUser::from(stored(Role::User)).permissions, [""]);
 
         check.read::<LoginBody>(json!({"username": "ana", "password": "pw"}));
+        check.read::<ChangePasswordBody>(json!({"currentPassword": "a", "newPassword": "b"}));
         check.read::<CreateUserBody>(json!({
             "username": "ana", "password": "password-1", "role": "user", "isAdmin": null,
             "servers": ["s"], "groups": []

@@ -112,15 +112,16 @@ impl AuthApi {
         websites_page(&state, &actor, actor.id, &params).await
     }
 
-    /// Change the caller's password; every session of the caller ends.
+    /// Change the caller's password; every other session of the caller ends.
     #[oai(path = "/me/password", method = "post", tag = "Tag::Auth")]
     async fn my_password(
         &self,
-        Caller(actor): Caller,
+        auth: BearerToken,
         state: Data<&AppState>,
         remote: &RemoteAddr,
         JsonRequest(body): JsonRequest<PasswordBody>,
     ) -> UmamiResult<JsonReply<LoginUser>> {
+        let actor = state.roster.auth().authenticate(auth.token()).await?;
         let client = client_ip(remote);
         let user = state
             .roster
@@ -130,6 +131,7 @@ impl AuthApi {
                 &body.current_password,
                 &body.new_password,
                 client.as_deref(),
+                auth.token(),
             )
             .await?;
         Ok(JsonReply(LoginUser::new(user, Vec::new())))

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{Page, PageRequest, Result, User, UserId, UserKey, UserOrder, UserPatch, UserStats};
+use crate::{
+    EndSessions, Page, PageRequest, Result, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
+};
 
 /// The user store. It alone can see every concurrent writer, so it enforces the invariants
 /// that need a transaction: unique names and "at least one admin remains".
@@ -41,8 +43,8 @@ pub trait UserRepository: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>>;
 
-    /// Applies `patch` in one transaction; with `revoke_sessions` the user's sessions end in
-    /// the same transaction.
+    /// Applies `patch` in one transaction, and ends the user's sessions `end_sessions` names
+    /// in the same transaction.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] if the user is gone; [`crate::Error::Conflict`] if the new
@@ -52,7 +54,7 @@ pub trait UserRepository: Send + Sync {
         &self,
         id: UserId,
         patch: UserPatch,
-        revoke_sessions: bool,
+        end_sessions: EndSessions,
         now: DateTime<Utc>,
     ) -> Result<User>;
 

@@ -65,6 +65,13 @@ fn table() -> Vec<Row> {
         ),
         row("DELETE", "/api/users/{other_name}", None, [403, 403, 200]),
         row("GET", "/api/users-stats", None, [403, 403, 200]),
+        row("GET", "/api/auth/user", None, [200, 200, 200]),
+        row(
+            "POST",
+            "/api/auth/change-password",
+            Some(json!({ "currentPassword": "password-1", "newPassword": "password-2" })),
+            [200, 200, 200],
+        ),
         (
             "POST",
             "/api/auth/login",

@@ -38,7 +38,7 @@ async fn wrong_current_passwords_count_against_the_login_limits() {
     };
     for _ in 0..3 {
         let (status, body) = app.send(guess("wrong-guess")).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     }
     // Past the limit even the right password is refused, here and at the login.
     assert_throttled(guess("password-1")).await;

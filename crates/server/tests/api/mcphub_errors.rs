@@ -12,7 +12,7 @@ roster_test_support::on_every_backend!(
     create_refuses_invalid_input,
     create_refuses_a_taken_name_in_any_case,
     unknown_users_are_404,
-    update_refuses_empty_and_contradictory_bodies,
+    update_refuses_contradictory_bodies_and_takes_untouched_ones,
     the_last_admin_can_be_neither_demoted_nor_deleted,
     admins_cannot_delete_themselves,
     oversized_and_malformed_bodies_are_4xx_envelopes,
@@ -171,12 +171,11 @@ async fn unknown_users_are_404(app: TestApp) {
     }
 }
 
-async fn update_refuses_empty_and_contradictory_bodies(app: TestApp) {
+async fn update_refuses_contradictory_bodies_and_takes_untouched_ones(app: TestApp) {
     let admin = app.admin_token().await;
     app.user_with_role(&admin, "gina", "user").await;
     let before = user_list(&app).await;
     let cases = [
-        (json!({}), "nothing to update"),
         (json!({ "password": "abc" }), "at least 6"),
         (
             json!({ "password": "secret-a", "newPassword": "secret-b" }),
@@ -196,6 +195,15 @@ async fn update_refuses_empty_and_contradictory_bodies(app: TestApp) {
         .header("content-type", "application/json");
     let no_body = app.send(no_body).await;
     assert_mcp_error(&no_body, StatusCode::BAD_REQUEST, "a JSON body is required");
+    assert_eq!(user_list(&app).await, before);
+    // What MCPHub's edit form sends when saved untouched: a change of nothing.
+    for untouched in [json!({}), json!({ "isAdmin": false, "email": "" })] {
+        let (status, body) = app
+            .mcp(Method::PUT, "/users/gina", Some(&admin), Some(untouched))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["role"], json!("user"));
+    }
     assert_eq!(user_list(&app).await, before);
 }
 

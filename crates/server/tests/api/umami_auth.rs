@@ -12,7 +12,7 @@ roster_test_support::on_every_backend!(
     logout_revokes_the_token,
     verify_and_me_describe_the_caller,
     failures_use_umamis_error_body,
-    own_password_changes_need_the_current_one_and_end_sessions,
+    own_password_changes_need_the_current_one_and_end_other_sessions,
 );
 
 async fn login(app: &TestApp, username: &str, password: &str) -> (StatusCode, serde_json::Value) {
@@ -163,17 +163,19 @@ async fn failures_use_umamis_error_body(app: TestApp) {
     );
 }
 
-async fn own_password_changes_need_the_current_one_and_end_sessions(app: TestApp) {
+async fn own_password_changes_need_the_current_one_and_end_other_sessions(app: TestApp) {
     let admin = app.admin_token().await;
     let (_, user) = app.umami_user(&admin, "pat", "user").await;
+    let elsewhere = app.token("pat", "password-1").await;
     let wrong = json!({ "currentPassword": "nope-nope", "newPassword": "brand-new-1" });
     let refused = app
         .umami(Method::POST, "/me/password", Some(&user), Some(wrong))
         .await;
+    // A 400, not a 401: the client must not take it for a lost session.
     assert_umami_error(
         &refused,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+        StatusCode::BAD_REQUEST,
+        "bad-request",
         "current password",
     );
     let short = json!({ "currentPassword": "password-1", "newPassword": "123" });
@@ -192,6 +194,16 @@ async fn own_password_changes_need_the_current_one_and_end_sessions(app: TestApp
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _) = app.umami(Method::GET, "/me", Some(&user), None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old session ended");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session it was changed in goes on"
+    );
+    let (status, _) = app.umami(Method::GET, "/me", Some(&elsewhere), None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "every other session ended"
+    );
     app.token("pat", "brand-new-1").await;
 }
