@@ -27,6 +27,7 @@ impl Store {
                 username_key: Set(u.username.key()),
                 password_hash: Set(u.password_hash.clone()),
                 role: Set(u.role.as_str().to_owned()),
+                email: Set(u.email.as_ref().map(|e| e.as_str().to_owned())),
                 created_at: Set(u.created_at),
                 updated_at: Set(u.updated_at),
             }))

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::UserRepository;
 use roster_domain::{
-    Conflict, EndSessions, Error, Page, PageRequest, Result, Role, User, UserId, UserKey,
+    Conflict, Email, EndSessions, Error, Page, PageRequest, Result, Role, User, UserId, UserKey,
     UserOrder, UserPatch, UserStats, Username,
 };
 use sea_orm::sea_query::{
@@ -147,6 +147,7 @@ impl Store {
             username_key: Set(new.username.key()),
             password_hash: Set(new.password_hash.clone()),
             role: Set(new.role.as_str().to_owned()),
+            email: Set(new.email.as_ref().map(|e| e.as_str().to_owned())),
             created_at: Set(new.created_at),
             updated_at: Set(new.updated_at),
         }
@@ -183,6 +184,9 @@ impl Store {
         }
         if let Some(role) = patch.role {
             row.role = Set(role.as_str().to_owned());
+        }
+        if let Some(email) = &patch.email {
+            row.email = Set(email.as_ref().map(|e| e.as_str().to_owned()));
         }
         row.update(&txn).await.map_err(name_taken)?;
         replace_grants(&txn, id.0, patch.servers.as_ref(), patch.groups.as_ref()).await?;
@@ -519,6 +523,12 @@ fn to_user(row: user::Model, servers: BTreeSet<String>, groups: BTreeSet<String>
         id: UserId(row.id),
         username: Username::parse(&row.username).map_err(|_| corrupt("username"))?,
         role: row.role.parse().map_err(|_| corrupt("role"))?,
+        email: row
+            .email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|_| corrupt("email"))?,
         password_hash: row.password_hash,
         servers,
         groups,

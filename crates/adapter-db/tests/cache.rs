@@ -37,6 +37,7 @@ where
 fn user(name: &str, role: Role) -> User {
     let now = Utc::now().trunc_subsecs(6);
     User {
+        email: None,
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: "$argon2id$fake".into(),

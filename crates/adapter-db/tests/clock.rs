@@ -23,6 +23,7 @@ async fn a_fast_host_neither_stretches_nor_purges_sessions(backend: Backend) {
 
     let now = right.clock().now();
     let user = User {
+        email: None,
         id: UserId::new(),
         username: Username::parse("alice").unwrap(),
         password_hash: "$argon2id$fake".into(),

@@ -31,6 +31,7 @@ fn now() -> DateTime<Utc> {
 async fn user(store: &Store, name: &str) -> UserId {
     let t = now();
     let user = User {
+        email: None,
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: "h".into(),

@@ -10,7 +10,8 @@ use roster_db::Store;
 use roster_db::test_hooks::failure_window;
 use roster_domain::ports::{LoginThrottle, SessionStore, ThrottleKeys, UserRepository};
 use roster_domain::{
-    Conflict, EndSessions, Error, Role, TokenHash, User, UserId, UserKey, UserPatch, Username,
+    Conflict, Email, EndSessions, Error, Role, TokenHash, User, UserId, UserKey, UserPatch,
+    Username,
 };
 
 roster_test_support::on_every_backend!(
@@ -22,6 +23,7 @@ roster_test_support::on_every_backend!(
     list_is_ordered_by_name_with_grants,
     update_changes_fields_replaces_grants_and_can_revoke_sessions,
     update_reports_unknown_users_and_taken_names,
+    emails_are_stored_changed_and_removed,
     the_last_admin_can_be_neither_demoted_nor_deleted,
     delete_removes_grants_and_sessions,
     stats_are_aggregated_per_role_server_and_group,
@@ -47,6 +49,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 fn new_user(name: &str, role: Role, servers: &[&str], groups: &[&str]) -> User {
     User {
+        email: None,
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: format!("$argon2id$fake${name}"),
@@ -757,4 +760,37 @@ async fn names_and_grants_compare_exactly_but_for_case_in_names(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
+}
+
+async fn emails_are_stored_changed_and_removed(store: Store) {
+    let email = |e: &str| Some(Email::parse(e).unwrap());
+    let new = User {
+        email: email("ana@example.com"),
+        ..new_user("ana", Role::User, &[], &[])
+    };
+    let ana = store.insert(new).await.unwrap();
+    let by_name = UserKey::Name("ANA".into());
+    let found = store.find_as_stored_now(&by_name).await.unwrap().unwrap();
+    assert_eq!(found.email, email("ana@example.com"));
+    for change in [email("ana@example.org"), None] {
+        let patch = UserPatch {
+            email: Some(change.clone()),
+            ..UserPatch::default()
+        };
+        let updated = store
+            .update(ana.id, patch, EndSessions::No, now())
+            .await
+            .unwrap();
+        assert_eq!(updated.email, change);
+        assert_eq!(store.find(&by_name).await.unwrap().unwrap().email, change);
+    }
+    let rename = UserPatch {
+        username: Some(Username::parse("Anna").unwrap()),
+        ..UserPatch::default()
+    };
+    let renamed = store
+        .update(ana.id, rename, EndSessions::No, now())
+        .await
+        .unwrap();
+    assert_eq!(renamed.email, None, "an absent email is kept as it is");
 }

@@ -29,6 +29,7 @@ fn now() -> DateTime<Utc> {
 async fn user(store: &Store, name: &str) -> UserId {
     let t = now();
     let user = User {
+        email: None,
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: "h".into(),
@@ -453,6 +454,7 @@ async fn deleting_a_user_removes_memberships_and_soft_deletes_their_websites(sto
 async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
     let users: Vec<User> = (0..2500)
         .map(|i| User {
+            email: None,
             id: UserId::new(),
             username: Username::parse(&format!("bulk{i:05}")).unwrap(),
             password_hash: "h".into(),

@@ -26,6 +26,7 @@ impl Roster {
         let password = self.config().password_policy.check(plain)?;
         let now = ports.clock.now();
         let admin = User {
+            email: None,
             id: UserId::random(&*ports.random)?,
             username: Username::parse("admin")?,
             password_hash: ports.hasher.hash(&password).await?,

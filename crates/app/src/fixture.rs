@@ -19,6 +19,7 @@ pub(crate) fn t0() -> DateTime<Utc> {
 
 pub(crate) fn user(name: &str, role: Role) -> User {
     User {
+        email: None,
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
         password_hash: format!("hash-of-{name}"),

@@ -1,6 +1,6 @@
 use roster_domain::{
-    EndSessions, Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role, TokenHash,
-    User, UserId, UserKey, UserOrder, UserPatch, UserStats, Username,
+    Email, EndSessions, Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role,
+    TokenHash, User, UserId, UserKey, UserOrder, UserPatch, UserStats, Username,
 };
 
 use crate::guesses::{self, GuessKeys};
@@ -17,6 +17,8 @@ pub struct CreateUser {
     pub password: String,
     /// The role; `user` when absent.
     pub role: Option<Role>,
+    /// An email address; none when absent or empty.
+    pub email: Option<String>,
     /// Servers the user may access.
     pub servers: Vec<String>,
     /// Groups the user belongs to.
@@ -33,6 +35,8 @@ pub struct ImportedUser {
     pub password_hash: String,
     /// The role.
     pub role: Role,
+    /// An email address; none when absent or empty.
+    pub email: Option<String>,
     /// Servers the user may access.
     pub servers: Vec<String>,
     /// Groups the user belongs to.
@@ -48,6 +52,8 @@ pub struct UpdateUser {
     pub password: Option<String>,
     /// A new role.
     pub role: Option<Role>,
+    /// A new email address; an empty one removes it.
+    pub email: Option<String>,
     /// The servers, replacing the old set.
     pub servers: Option<Vec<String>>,
     /// The groups, replacing the old set.
@@ -84,6 +90,7 @@ impl UserService {
         let username = Username::parse(&input.username)?;
         let servers = grant_set("servers", input.servers)?;
         let groups = grant_set("groups", input.groups)?;
+        let email = email_of(input.email.as_deref())?;
         let password = self.policy.check(&input.password)?;
         let now = self.ports.clock.now();
         let user = User {
@@ -91,6 +98,7 @@ impl UserService {
             username,
             password_hash: self.ports.hasher.hash(&password).await?,
             role: input.role.unwrap_or(Role::User),
+            email,
             servers,
             groups,
             created_at: now,
@@ -111,6 +119,7 @@ impl UserService {
     pub async fn import(&self, actor: &Principal, input: ImportedUser) -> Result<User> {
         require_admin(actor)?;
         let username = Username::parse(&input.username)?;
+        let email = email_of(input.email.as_deref())?;
         let hash = input.password_hash;
         if !self.ports.hasher.can_verify(&hash) {
             return Err(Error::Invalid(format!(
@@ -123,6 +132,7 @@ impl UserService {
             username,
             password_hash: hash,
             role: input.role,
+            email,
             servers: grant_set("servers", input.servers)?,
             groups: grant_set("groups", input.groups)?,
             created_at: now,
@@ -210,6 +220,14 @@ impl UserService {
             if input.role == Some(target.role) {
                 input.role = None;
             }
+            let email = input
+                .email
+                .as_deref()
+                .map(|e| email_of(Some(e)))
+                .transpose()?;
+            if email.is_some_and(|email| email == target.email) {
+                input.email = None;
+            }
             let only_password = UpdateUser {
                 password: None,
                 ..input.clone()
@@ -226,6 +244,11 @@ impl UserService {
         let mut patch = UserPatch {
             username: input.username.as_deref().map(Username::parse).transpose()?,
             role: input.role,
+            email: input
+                .email
+                .as_deref()
+                .map(|e| email_of(Some(e)))
+                .transpose()?,
             servers: input.servers.map(|s| grant_set("servers", s)).transpose()?,
             groups: input.groups.map(|g| grant_set("groups", g)).transpose()?,
             password_hash: None,
@@ -330,3 +353,11 @@ impl UserService {
 #[cfg(test)]
 #[path = "users_tests.rs"]
 mod tests;
+
+/// An email address as a client sends one: absent or empty is none.
+fn email_of(raw: Option<&str>) -> Result<Option<Email>> {
+    raw.map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(Email::parse)
+        .transpose()
+}

@@ -33,11 +33,13 @@ async fn create_validates_hashes_and_inserts_with_default_role() {
                 && u.role == Role::User
                 && u.servers.iter().eq(["fs", "web"])
                 && u.groups.is_empty()
+                && u.email.is_none()
                 && u.created_at == t0()
                 && u.updated_at == t0()
         })
         .return_once(|_| Ok(user("Alice", Role::User)));
     let input = CreateUser {
+        email: Some(" ".into()),
         username: " Alice ".into(),
         password: "s3cret!".into(),
         role: None,
@@ -77,6 +79,10 @@ async fn create_refuses_non_admins_and_bad_input_before_touching_the_store() {
         },
         CreateUser {
             groups: vec!["".into()],
+            ..input.clone()
+        },
+        CreateUser {
+            email: Some("not an address".into()),
             ..input.clone()
         },
     ];
@@ -211,6 +217,7 @@ async fn a_user_may_resend_their_own_name_and_role_but_not_change_them() {
     let resend = UpdateUser {
         username: Some("me".into()),
         role: Some(Role::User),
+        email: Some(String::new()),
         ..UpdateUser::default()
     };
     let mut mocks = Mocks::default();
@@ -231,6 +238,10 @@ async fn a_user_may_resend_their_own_name_and_role_but_not_change_them() {
         },
         UpdateUser {
             role: Some(Role::Admin),
+            ..UpdateUser::default()
+        },
+        UpdateUser {
+            email: Some("me@example.com".into()),
             ..UpdateUser::default()
         },
     ] {
@@ -573,6 +584,7 @@ async fn imports_keep_hashes_the_hasher_can_verify_and_refuse_others() {
         username: "legacy".into(),
         password_hash: hash.into(),
         role: Role::Admin,
+        email: None,
         servers: vec![],
         groups: vec![],
     };

@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP, SQL or an async runtime; the `mock` feature adds mockall
 //! mocks of every port for unit tests of the use-cases.
 
+mod email;
 mod error;
 mod id;
 mod page;
@@ -18,6 +19,7 @@ mod website;
 #[cfg(test)]
 mod proptests;
 
+pub use email::Email;
 pub use error::{Cause, Conflict, Error, Result};
 pub use id::random_uuid;
 pub use page::{

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use crate::{Error, Username};
+use crate::{Email, Error, Username};
 
 crate::id::id! {
     /// A user's stable identifier.
@@ -73,6 +73,7 @@ pub struct User {
     pub username: Username,
     pub password_hash: String,
     pub role: Role,
+    pub email: Option<Email>,
     /// Names of the servers this user may access.
     pub servers: BTreeSet<String>,
     /// Ids of the groups this user belongs to.
@@ -118,6 +119,8 @@ pub struct UserPatch {
     pub username: Option<Username>,
     pub password_hash: Option<String>,
     pub role: Option<Role>,
+    /// `Some(None)` removes the address.
+    pub email: Option<Option<Email>>,
     pub servers: Option<BTreeSet<String>>,
     pub groups: Option<BTreeSet<String>>,
 }
@@ -128,6 +131,7 @@ impl fmt::Debug for UserPatch {
             .field("username", &self.username)
             .field("password_changes", &self.password_hash.is_some())
             .field("role", &self.role)
+            .field("email_changes", &self.email.is_some())
             .field("servers", &self.servers)
             .field("groups", &self.groups)
             .finish()
@@ -165,6 +169,7 @@ mod tests {
     #[test]
     fn debug_leaves_the_hash_out() {
         let user = User {
+            email: None,
             id: UserId(uuid::Uuid::nil()),
             username: Username::parse("u").unwrap(),
             password_hash: "$argon2id$secret".into(),

@@ -25,6 +25,8 @@ struct McpHubUser {
     password: String,
     #[serde(default)]
     is_admin: bool,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 /// Imports every user of `settings`; names already taken are skipped and reported.
@@ -56,6 +58,7 @@ pub async fn mcphub(config: &Config, settings: &Path) -> anyhow::Result<()> {
             } else {
                 Role::User
             },
+            email: user.email,
             servers: Vec::new(),
             groups: Vec::new(),
         };

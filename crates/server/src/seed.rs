@@ -51,6 +51,7 @@ pub async fn run(config: &Config, users: u64, team_size: u64) -> anyhow::Result<
         let end = (n + BATCH).min(users);
         let batch: Vec<User> = (n..end)
             .map(|i| User {
+                email: None,
                 id: user_id(i),
                 username: Username::parse(&format!("user{i:07}")).expect("a valid name"),
                 password_hash: hash.clone(),

@@ -11,6 +11,7 @@ pub struct Model {
     pub username_key: String,
     pub password_hash: String,
     pub role: String,
+    pub email: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

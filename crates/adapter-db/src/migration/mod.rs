@@ -10,6 +10,7 @@ mod m0002_teams_websites;
 mod m0003_mysql_binary_keys;
 mod m0004_users_version;
 mod m0005_user_counts;
+mod m0006_user_email;
 
 pub(crate) struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_mysql_binary_keys::Migration),
             Box::new(m0004_users_version::Migration),
             Box::new(m0005_user_counts::Migration),
+            Box::new(m0006_user_email::Migration),
         ]
     }
 }

@@ -132,6 +132,7 @@ impl McpHubApi {
     ) -> McpResult<Created> {
         let actor = admin(&state, &auth).await?;
         let input = CreateUser {
+            email: body.email,
             role: role_of(body.role, body.is_admin, None)?,
             username: body.username,
             password: body.password,
@@ -167,6 +168,7 @@ impl McpHubApi {
             _ => None,
         };
         let input = UpdateUser {
+            email: body.email,
             username: None,
             password,
             role: role_of(body.role, body.is_admin, current)?,

@@ -48,6 +48,10 @@ pub(crate) struct UserView {
     pub username: String,
     pub role: RoleName,
     pub is_admin: bool,
+    /// Left out when the user has none, as MCPHub does.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Servers the user may access.
     pub servers: Vec<String>,
     /// Groups the user belongs to.
@@ -60,6 +64,7 @@ impl From<User> for UserView {
             username: user.username.to_string(),
             role: user.role.into(),
             is_admin: user.role.is_admin(),
+            email: user.email.map(|e| e.to_string()),
             servers: user.servers.into_iter().collect(),
             groups: user.groups.into_iter().collect(),
         }
@@ -76,6 +81,9 @@ pub(crate) struct CurrentUser {
     pub username: String,
     pub role: RoleName,
     pub is_admin: bool,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Servers the user may access.
     pub servers: Vec<String>,
     /// Groups the user belongs to.
@@ -95,6 +103,7 @@ impl From<User> for CurrentUser {
             username: view.username,
             role: view.role,
             is_admin: view.is_admin,
+            email: view.email,
             servers: view.servers,
             groups: view.groups,
             permissions,
@@ -158,6 +167,9 @@ pub(crate) struct CreateUserBody {
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,
+    /// An email address; empty or absent for none.
+    #[oai(nullable)]
+    pub email: Option<String>,
     #[oai(default)]
     #[serde(default)]
     pub servers: Vec<String>,
@@ -180,6 +192,9 @@ pub(crate) struct UpdateUserBody {
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,
+    /// A new email address; an empty one removes it.
+    #[oai(nullable)]
+    pub email: Option<String>,
     #[oai(nullable)]
     pub servers: Option<Vec<String>>,
     #[oai(nullable)]
@@ -252,6 +267,7 @@ mod tests {
             username: "ana".into(),
             role,
             is_admin: role == RoleName::Admin,
+            email: (role == RoleName::User).then(|| "ana@example.com".into()),
             servers: vec!["s1".into(), "s2".into()],
             groups: vec![],
         }
@@ -272,6 +288,7 @@ mod tests {
             per_group: [("g".to_owned(), 1), ("h".to_owned(), 3)].into(),
         }));
         let stored = |role| roster_domain::User {
+            email: None,
             id: roster_domain::UserId(uuid::Uuid::from_u128(1)),
             username: roster_domain::Username::parse("ana").unwrap(),
             password_hash: "h".into(),
@@ -299,10 +316,13 @@ mod tests {
         check.read::<ChangePasswordBody>(json!({"currentPassword": "a", "newPassword": "b"}));
         check.read::<CreateUserBody>(json!({
             "username": "ana", "password": "password-1", "role": "user", "isAdmin": null,
+            "email": "ana@example.com",
             "servers": ["s"], "groups": []
         }));
         check.read::<CreateUserBody>(json!({"username": "ana", "password": "password-1"}));
-        check.read::<UpdateUserBody>(json!({"newPassword": "password-2", "isAdmin": true}));
+        check.read::<UpdateUserBody>(
+            json!({"newPassword": "password-2", "isAdmin": true, "email": ""}),
+        );
         check
             .read::<UpdateUserBody>(json!({"role": "view-only", "servers": null, "groups": ["g"]}));
         check.covers_every_schema_of(&crate::mcphub::service("").spec());

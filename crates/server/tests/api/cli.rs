@@ -96,7 +96,7 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
         "mcpServers": {},
         "users": [
             { "username": "alice", "password": bcrypt::hash("alice-pass", 4).unwrap(), "isAdmin": true },
-            { "username": "bob", "password": bcrypt::hash("bob-pass", 4).unwrap() }
+            { "username": "bob", "password": bcrypt::hash("bob-pass", 4).unwrap(), "email": "bob@example.com" }
         ]
     });
     std::fs::write(&settings, users.to_string()).unwrap();
@@ -116,6 +116,11 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
     let (status, body) = app.login("alice", "alice-pass").await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     assert_eq!(body["user"]["role"], serde_json::json!("admin"));
+    let admin = body["token"].as_str().unwrap().to_owned();
+    let (_, bob) = app
+        .mcp(reqwest::Method::GET, "/users/bob", Some(&admin), None)
+        .await;
+    assert_eq!(bob["data"]["email"], serde_json::json!("bob@example.com"));
     let (status, _) = app.login("bob", "wrong").await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
 

@@ -15,6 +15,7 @@ roster_test_support::on_every_backend!(
     new_password_is_an_alias_that_changes_the_login,
     delete_removes_the_user_and_ends_their_sessions,
     users_stats_count_roles_servers_and_groups,
+    emails_are_optional_checked_changed_and_cleared,
 );
 
 async fn create_returns_201_with_the_user_view(app: TestApp) {
@@ -189,4 +190,51 @@ async fn users_stats_count_roles_servers_and_groups(app: TestApp) {
             }
         })
     );
+}
+
+async fn emails_are_optional_checked_changed_and_cleared(app: TestApp) {
+    let admin = app.admin_token().await;
+    let body = json!({ "username": "ed", "password": "secret-1", "email": " ed@example.com " });
+    let (status, created) = app
+        .mcp(Method::POST, "/users", Some(&admin), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["data"]["email"], json!("ed@example.com"));
+    let (_, got) = app.mcp(Method::GET, "/users/ed", Some(&admin), None).await;
+    assert_eq!(got["data"]["email"], json!("ed@example.com"));
+
+    let bad = json!({ "username": "fay", "password": "secret-1", "email": "fay at example" });
+    let refused = app
+        .mcp(Method::POST, "/users", Some(&admin), Some(bad))
+        .await;
+    assert_mcp_error(&refused, StatusCode::BAD_REQUEST, "not an email address");
+    let refused = app
+        .mcp(
+            Method::PUT,
+            "/users/ed",
+            Some(&admin),
+            Some(json!({ "email": "@" })),
+        )
+        .await;
+    assert_mcp_error(&refused, StatusCode::BAD_REQUEST, "not an email address");
+
+    let changed = json!({ "email": "ed@example.org" });
+    let (status, body) = app
+        .mcp(Method::PUT, "/users/ed", Some(&admin), Some(changed))
+        .await;
+    assert_eq!(
+        (status, body["data"]["email"].clone()),
+        (StatusCode::OK, json!("ed@example.org"))
+    );
+    // MCPHub's edit form sends an empty email for none; a user without one shows none.
+    let cleared = json!({ "isAdmin": false, "email": "" });
+    let (status, body) = app
+        .mcp(Method::PUT, "/users/ed", Some(&admin), Some(cleared))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["data"].get("email").is_none(), "{body}");
+    let (_, plain) = app
+        .mcp(Method::GET, "/users/admin", Some(&admin), None)
+        .await;
+    assert!(plain["data"].get("email").is_none(), "{plain}");
 }
