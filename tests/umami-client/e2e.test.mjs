@@ -148,8 +148,8 @@ describe('Roster Umami dialect through @umami/api-client', () => {
     assert.ok(Array.isArray(res.user.teams));
     s.admin = { id: res.user.id, username: 'admin', c: client(res.token) };
   });
-  step('login with a wrong password -> 401 unauthorized', async () => {
-    await fails(client().login({ username: 'admin', password: 'wrong-password' }), 401, 'unauthorized');
+  step('login with a wrong password -> 401 incorrect-username-password', async () => {
+    await fails(client().login({ username: 'admin', password: 'wrong-password' }), 401, 'incorrect-username-password');
   });
   step('getMe without a token -> 401 unauthorized', async () => {
     await fails(client().getMe(), 401, 'unauthorized');
@@ -192,7 +192,7 @@ describe('Roster Umami dialect through @umami/api-client', () => {
     s.viewer.password = 'viewer-new-pass';
     const u = await s.admin.c.updateUser({ userId: s.viewer.id, password: s.viewer.password });
     assert.deepEqual(pick(u, ['id', 'username', 'role']), { id: s.viewer.id, username: 'e2e-viewer', role: 'view-only' });
-    await fails(client().login({ username: 'e2e-viewer', password: 'e2e-viewer-pass' }), 401, 'unauthorized');
+    await fails(client().login({ username: 'e2e-viewer', password: 'e2e-viewer-pass' }), 401, 'incorrect-username-password');
   });
 
   step('login (user role)', async () => { Object.assign(s.user, await loginAs('e2e-user', s.user.password)); });
@@ -310,8 +310,8 @@ describe('Roster Umami dialect through @umami/api-client', () => {
     const tu = await s.user2.c.joinTeam({ accessCode: s.team.accessCode });
     assertTeamUser(tu, { teamId: s.team.id, userId: s.user2.id, role: 'team-member' });
   });
-  step('joinTeam with an unknown access code -> 404 not-found', async () => {
-    await fails(s.user2.c.joinTeam({ accessCode: 'no-such-code' }), 404, 'not-found');
+  step('joinTeam with an unknown access code -> 404 team-not-found', async () => {
+    await fails(s.user2.c.joinTeam({ accessCode: 'no-such-code' }), 404, 'team-not-found');
   });
   step('createTeamUser (admin adds e2e-viewer as team-member)', async () => {
     const tu = await s.admin.c.createTeamUser({ teamId: s.team.id, userId: s.viewer.id, role: 'team-member' });

@@ -1,11 +1,11 @@
 use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
-use roster_domain::{Principal, UserKey};
+use roster_domain::{Error, Principal, UserKey};
 
 use super::types::{
     Done, LoginBody, LoginResult, LoginUser, Me, Paged, PasswordBody, TeamView, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, login_teams, teams_page, websites_page};
+use super::{ListQuery, Tag, UmamiResult, coded, login_teams, teams_page, websites_page};
 use crate::AppState;
 use crate::auth::{BearerToken, Caller, client_ip};
 use crate::body::JsonRequest;
@@ -40,7 +40,8 @@ impl AuthApi {
             .login(&body.username, &body.password, client.as_deref())
             .await;
         state.metrics.login(&outcome);
-        let outcome = outcome?;
+        let wrong = |err: &Error| matches!(err, Error::Unauthenticated(_));
+        let outcome = outcome.map_err(|err| coded(err, wrong, "incorrect-username-password"))?;
         let actor = Principal {
             id: outcome.user.id,
             username: outcome.user.username.clone(),

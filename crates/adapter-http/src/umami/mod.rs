@@ -11,7 +11,7 @@ mod websites;
 use poem::web::Query;
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::{OpenApiService, Tags};
-use roster_domain::{Principal, Team, TeamOrder, UserId, WebsiteOrder};
+use roster_domain::{Error, Principal, Team, TeamOrder, UserId, WebsiteOrder};
 
 use crate::AppState;
 use crate::error::{dialect_error, render};
@@ -64,6 +64,28 @@ pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {
     service(prefix)
         .around(limit_body)
         .catch_all_error(|err| async move { render_error(err) })
+}
+
+/// `err`, coded `code` when it is a `kind` of error: Umami's UI shows its translation of
+/// a code it knows (`incorrect-username-password`, `team-not-found`) in place of the
+/// message.
+fn coded(err: Error, kind: fn(&Error) -> bool, code: &str) -> UmamiError {
+    let recode = kind(&err);
+    let mut answer = UmamiError::from(err);
+    if recode {
+        let body = match &mut answer {
+            UmamiError::BadRequest(body)
+            | UmamiError::Unauthorized(body)
+            | UmamiError::Forbidden(body)
+            | UmamiError::NotFound(body)
+            | UmamiError::Conflict(body)
+            | UmamiError::TooManyRequests(body, _)
+            | UmamiError::Internal(body)
+            | UmamiError::Unavailable(body) => body,
+        };
+        body.0.error.code = code.into();
+    }
+    answer
 }
 
 /// `err` in this dialect's error body.

@@ -2,14 +2,14 @@ use poem::web::{Data, RemoteAddr};
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use roster_app::TeamChanges;
-use roster_domain::{TeamId, TeamOrder, UserId, WebsiteOrder};
+use roster_domain::{Error, TeamId, TeamOrder, UserId, WebsiteOrder};
 use uuid::Uuid;
 
 use super::types::{
     AddTeamUserBody, CreateTeamBody, CreatedTeamPart, Done, JoinTeamBody, Paged, TeamUserView,
     TeamView, UpdateTeamBody, UpdateTeamUserBody, WebsiteView,
 };
-use super::{ListQuery, Tag, UmamiResult, teams_page};
+use super::{ListQuery, Tag, UmamiResult, coded, teams_page};
 use crate::AppState;
 use crate::auth::{Caller, client_ip};
 use crate::body::JsonRequest;
@@ -60,7 +60,11 @@ impl TeamsApi {
             .roster
             .teams()
             .join(&actor, &body.access_code, client.as_deref())
-            .await?;
+            .await
+            .map_err(|err| {
+                let unknown = |err: &Error| matches!(err, Error::NotFound(_));
+                coded(err, unknown, "team-not-found")
+            })?;
         Ok(JsonReply(TeamUserView::bare(member)))
     }
 

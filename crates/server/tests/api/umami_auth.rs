@@ -117,7 +117,7 @@ async fn failures_use_umamis_error_body(app: TestApp) {
     assert_umami_error(
         &wrong,
         StatusCode::UNAUTHORIZED,
-        "unauthorized",
+        "incorrect-username-password",
         "invalid username or password",
     );
     assert_eq!(wrong, login(&app, "nobody", "wrong-password").await);

@@ -102,7 +102,14 @@ async fn members_see_a_team_and_outsiders_do_not(app: TestApp) {
     let (status, body) = app.umami(Method::GET, &path, Some(&owner), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["teamUser"][0]["user"]["username"], json!("owner"));
-    assert_eq!(body["_count"], json!({ "website": 0, "teamUser": 1 }));
+    assert_eq!(
+        body["_count"],
+        json!({ "website": 0, "teamUser": 1, "websites": 0, "members": 1 })
+    );
+    assert_eq!(
+        body["members"], body["teamUser"],
+        "Umami 3's name for the same"
+    );
     let refused = app.umami(Method::GET, &path, Some(&outsider), None).await;
     assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "members");
     for sub in ["/users", "/websites"] {
@@ -203,7 +210,7 @@ async fn joining_by_access_code(app: TestApp) {
     assert_umami_error(
         &join(&app, &joiner, "team_nope").await,
         StatusCode::NOT_FOUND,
-        "not-found",
+        "team-not-found",
         "access code",
     );
     assert_umami_error(

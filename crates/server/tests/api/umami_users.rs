@@ -438,7 +438,10 @@ async fn a_users_websites_and_teams_are_paged(app: TestApp) {
         .await;
     assert_eq!(teams["count"], json!(1));
     let team = &teams["data"][0];
-    assert_eq!(team["_count"], json!({ "website": 0, "teamUser": 1 }));
+    assert_eq!(
+        team["_count"],
+        json!({ "website": 0, "teamUser": 1, "websites": 0, "members": 1 })
+    );
     assert_eq!(team["teamUser"][0]["role"], json!("team-owner"));
     assert_eq!(
         team["teamUser"][0]["user"],

@@ -22,7 +22,9 @@ pub(crate) struct ErrorEnvelope {
 pub(crate) struct ErrorDetail {
     /// `bad-request`, `unauthorized`, `forbidden`, `not-found`, `method-not-allowed`,
     /// `request-timeout`, `conflict`, `uri-too-long`, `too-many-requests`,
-    /// `headers-too-large`, `service-unavailable` or `internal-error`.
+    /// `headers-too-large`, `service-unavailable` or `internal-error`; a failed login is
+    /// `incorrect-username-password` and an unknown access code `team-not-found`, the codes
+    /// Umami's UI translates.
     pub code: String,
     pub message: String,
     pub status: u16,
@@ -68,7 +70,7 @@ impl Done {
 }
 
 /// A user named inside another object.
-#[derive(Object, Debug, Serialize)]
+#[derive(Object, Clone, Debug, Serialize)]
 #[oai(rename = "UmamiUserRef")]
 pub(crate) struct UserRef {
     pub id: Uuid,

@@ -11,7 +11,7 @@ use super::roles::UmamiTeamRole;
 use crate::reply::{rfc3339, rfc3339_or_null};
 
 /// A team membership.
-#[derive(Object, Debug, Serialize)]
+#[derive(Object, Clone, Debug, Serialize)]
 #[oai(rename = "UmamiTeamUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamUserView {
@@ -52,13 +52,16 @@ impl From<NamedMember> for TeamUserView {
     }
 }
 
-/// How many websites and members a team has.
+/// How many websites and members a team has, under Umami 2's names (`website`,
+/// `teamUser`) and Umami 3's (`websites`, `members`).
 #[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiTeamCount", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TeamCount {
     pub website: u64,
     pub team_user: u64,
+    pub websites: u64,
+    pub members: u64,
 }
 
 /// A team; lists and lookups add its counts and members.
@@ -83,9 +86,14 @@ pub(crate) struct TeamView {
     #[oai(rename = "_count", skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none", rename = "_count")]
     pub count: Option<TeamCount>,
+    /// The memberships, with `user {id, username}` (Umami 2's name).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_user: Option<Vec<TeamUserView>>,
+    /// The same memberships, under Umami 3's name.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<TeamUserView>>,
 }
 
 impl From<Team> for TeamView {
@@ -101,18 +109,23 @@ impl From<Team> for TeamView {
             two_factor_required: false,
             count: None,
             team_user: None,
+            members: None,
         }
     }
 }
 
 impl From<TeamDetails> for TeamView {
     fn from(details: TeamDetails) -> Self {
+        let members: Vec<TeamUserView> = details.members.iter().cloned().map(Into::into).collect();
         Self {
             count: Some(TeamCount {
                 website: details.website_count,
                 team_user: details.members.len() as u64,
+                websites: details.website_count,
+                members: details.members.len() as u64,
             }),
-            team_user: Some(details.members.into_iter().map(Into::into).collect()),
+            team_user: Some(members.clone()),
+            members: Some(members),
             ..Self::from(details.team)
         }
     }

@@ -44,8 +44,11 @@ fn team(details: bool) -> TeamView {
         count: details.then_some(TeamCount {
             website: 3,
             team_user: 1,
+            websites: 3,
+            members: 1,
         }),
         team_user: details.then(|| vec![member(Some(user_ref()))]),
+        members: details.then(|| vec![member(Some(user_ref()))]),
     }
 }
 
