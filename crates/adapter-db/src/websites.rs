@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::{WebsiteRepository, WebsiteScope};
@@ -6,13 +8,16 @@ use roster_domain::{
     WebsiteDetails, WebsiteId, WebsiteOrder,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::db_err;
-use crate::query::{contains, window};
+use crate::query::{contains, count, window};
+
+/// The most owners whose websites are counted by naming them; past it, every owner's are.
+const MAX_LISTED_OWNERS: usize = 1000;
 
 #[async_trait]
 impl WebsiteRepository for Store {
@@ -172,6 +177,25 @@ impl WebsiteRepository for Store {
             .map(|(site, owner)| to_details(site, owner))
             .collect::<Result<_>>()?;
         Ok(Page::of(items, total, page))
+    }
+
+    async fn counts_by_owner(&self, users: &[UserId]) -> Result<HashMap<UserId, u64>> {
+        let mut query = website::Entity::find()
+            .select_only()
+            .column(website::Column::UserId)
+            .column_as(website::Column::Id.count(), "n")
+            .filter(website::Column::UserId.is_not_null())
+            .filter(website::Column::DeletedAt.is_null())
+            .group_by(website::Column::UserId);
+        // A long list of ids is no better than counting every owner's in one pass.
+        if users.len() <= MAX_LISTED_OWNERS {
+            query = query.filter(website::Column::UserId.is_in(users.iter().map(|u| u.0)));
+        }
+        let counts: Vec<(Uuid, i64)> = query.into_tuple().all(&self.db).await.map_err(db_err)?;
+        Ok(counts
+            .into_iter()
+            .map(|(user, n)| (UserId(user), count(n)))
+            .collect())
     }
 }
 

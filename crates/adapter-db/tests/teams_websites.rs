@@ -20,6 +20,7 @@ roster_test_support::on_every_backend!(
     deleting_a_user_removes_memberships_and_soft_deletes_their_websites,
     bulk_inserts_store_users_grants_teams_and_members,
     a_deleted_websites_share_id_is_free_again,
+    live_websites_are_counted_per_owner,
 );
 
 fn now() -> DateTime<Utc> {
@@ -511,4 +512,31 @@ async fn a_deleted_websites_share_id_is_free_again(store: Store) {
         ..second
     };
     WebsiteRepository::update(&store, &reuse).await.unwrap();
+}
+
+async fn live_websites_are_counted_per_owner(store: Store) {
+    let (ann, bob, cy) = (
+        user(&store, "ann").await,
+        user(&store, "bob").await,
+        user(&store, "cy").await,
+    );
+    site(&store, "One", "one.example", Owner::User(ann), ann).await;
+    site(&store, "Two", "two.example", Owner::User(ann), ann).await;
+    let gone = site(&store, "Gone", "gone.example", Owner::User(ann), ann).await;
+    WebsiteRepository::delete(&store, gone.id, now())
+        .await
+        .unwrap();
+    let blue = team(&store, "Blue", bob).await;
+    site(&store, "Team", "team.example", Owner::Team(blue.id), bob).await;
+    site(&store, "Cy", "cy.example", Owner::User(cy), cy).await;
+    let counts = store.counts_by_owner(&[ann, bob]).await.unwrap();
+    assert_eq!(
+        counts,
+        [(ann, 2)].into(),
+        "live, own websites of those named only"
+    );
+    // Past the most owners named in a query, every owner is counted in one pass.
+    let many: Vec<UserId> = std::iter::repeat_n(cy, 1001).collect();
+    let counts = store.counts_by_owner(&many).await.unwrap();
+    assert_eq!((counts.get(&ann), counts.get(&cy)), (Some(&2), Some(&1)));
 }

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use roster_domain::ports::WebsiteScope;
 use roster_domain::{
     Error, Owner, Page, PageRequest, Principal, Result, TeamId, UserId, UserKey, Website,
@@ -5,7 +7,7 @@ use roster_domain::{
 };
 
 use crate::Ports;
-use crate::policy::{require_editor, require_self_or_admin};
+use crate::policy::{require_admin, require_editor, require_self_or_admin};
 use crate::teams::{require_team_manager, team_role};
 use crate::validate::{host_name, text_field};
 
@@ -179,6 +181,23 @@ impl WebsiteService {
             include_teams,
         };
         self.ports.websites.list(scope, page).await
+    }
+
+    /// How many live websites each of `users` owns (admins only); one who owns none is
+    /// left out.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.counts_by_owner", skip_all, fields(actor = %actor.id)
+    )]
+    pub async fn counts_by_owner(
+        &self,
+        actor: &Principal,
+        users: &[UserId],
+    ) -> Result<HashMap<UserId, u64>> {
+        require_admin(actor)?;
+        self.ports.websites.counts_by_owner(users).await
     }
 
     /// One page of a team's websites (its members, or an admin).

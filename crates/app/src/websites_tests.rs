@@ -266,3 +266,25 @@ async fn lists_are_scoped_and_checked() {
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 }
+
+#[tokio::test]
+async fn admins_count_owners_websites_others_may_not() {
+    let owner = UserId::new();
+    let mut mocks = Mocks::default();
+    mocks
+        .websites
+        .expect_counts_by_owner()
+        .withf(move |users| users == [owner])
+        .return_once(move |_| Ok([(owner, 2)].into()));
+    let svc = service(mocks);
+    let counts = svc
+        .counts_by_owner(&principal(Role::Admin), &[owner])
+        .await
+        .unwrap();
+    assert_eq!(counts.get(&owner), Some(&2));
+    let err = svc
+        .counts_by_owner(&principal(Role::User), &[owner])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}

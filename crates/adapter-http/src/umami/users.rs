@@ -6,7 +6,7 @@ use poem_openapi::OpenApi;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use roster_app::{CreateUser, UpdateUser};
-use roster_domain::{Role, UserId, UserKey, UserOrder};
+use roster_domain::{Page, Role, User, UserId, UserKey, UserOrder};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -98,14 +98,25 @@ impl UsersApi {
         params: ListQuery,
     ) -> UmamiResult<JsonReply<UserList>> {
         let users = state.roster.users();
+        let (websites, actor) = (state.roster.websites(), &actor);
+        let counts = |listed: &[User]| {
+            let ids: Vec<UserId> = listed.iter().map(|u| u.id).collect();
+            async move { websites.counts_by_owner(actor, &ids).await }
+        };
         if !params.is_paged() {
-            let all = users.list(&actor).await?;
-            return Ok(JsonReply(UserList::All(
-                all.into_iter().map(Into::into).collect(),
-            )));
+            let all = users.list(actor).await?;
+            let websites = counts(&all).await?;
+            let views = all.into_iter().map(|u| UserView::counted(u, &websites));
+            return Ok(JsonReply(UserList::All(views.collect())));
         }
         let listing = params.listing::<UserOrder>()?;
-        let page = users.page(&actor, &listing.request).await?;
+        let page = users.page(actor, &listing.request).await?;
+        let websites = counts(&page.items).await?;
+        let views = page
+            .items
+            .into_iter()
+            .map(|u| UserView::counted(u, &websites));
+        let page = Page::of(views.collect::<Vec<_>>(), page.count, &listing.request);
         Ok(JsonReply(UserList::Page(Paged::new(page, listing))))
     }
 

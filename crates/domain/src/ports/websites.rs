@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -54,4 +56,12 @@ pub trait WebsiteRepository: Send + Sync {
         scope: WebsiteScope,
         page: &PageRequest<WebsiteOrder>,
     ) -> Result<Page<WebsiteDetails>>;
+
+    /// How many live websites each of `users` owns; a user who owns none is left out, and
+    /// the answer may count other owners' too (a store may find counting every owner
+    /// cheaper than naming many).
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn counts_by_owner(&self, users: &[UserId]) -> Result<HashMap<UserId, u64>>;
 }

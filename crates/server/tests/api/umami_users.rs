@@ -84,7 +84,19 @@ async fn create_refuses_bad_input_duplicates_and_non_admins(app: TestApp) {
 async fn admin_users_is_an_array_or_a_page(app: TestApp) {
     let admin = app.admin_token().await;
     let (_, user) = app.umami_user(&admin, "zed", "user").await;
+    let site = json!({ "name": "Zed's", "domain": "zed.example" });
+    let (status, body) = app
+        .umami(Method::POST, "/websites", Some(&user), Some(site))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let all = admin_users(&app, &admin).await;
+    let counts: Vec<_> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["_count"]["websites"].clone())
+        .collect();
+    assert_eq!(counts, [json!(0), json!(1)], "rows carry _count.websites");
     let names: Vec<_> = all
         .as_array()
         .unwrap()
@@ -111,6 +123,7 @@ async fn admin_users_is_an_array_or_a_page(app: TestApp) {
         (json!(2), json!(1), json!("username"))
     );
     assert_eq!(page["data"][0]["username"], json!("zed"));
+    assert_eq!(page["data"][0]["_count"], json!({ "websites": 1 }));
     let (_, found) = app
         .umami(Method::GET, "/admin/users?search=ZE", Some(&admin), None)
         .await;

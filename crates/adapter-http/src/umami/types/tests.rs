@@ -101,6 +101,7 @@ fn every_schema_reads_and_writes_as_serde_does() {
         username: "ana".into(),
         role: UmamiRole::User,
         created_at: at("2026-12-02T07:05:09.123Z"),
+        count: None,
     });
     check.written(&CreatedUser {
         id: Uuid::from_u128(7),
@@ -158,6 +159,7 @@ fn every_schema_reads_and_writes_as_serde_does() {
             username: "ana".into(),
             role: UmamiRole::User,
             created_at: at("2026-12-02T07:05:09Z"),
+            count: Some(UserCount { websites: 2 }),
         }],
         count: 1,
         page: 1,

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
-use roster_domain::User;
+use std::collections::HashMap;
+
+use roster_domain::{User, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,6 +21,17 @@ pub(crate) struct UserView {
     pub role: UmamiRole,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    /// In `/admin/users`: how many websites the user owns.
+    #[oai(rename = "_count", skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none", rename = "_count")]
+    pub count: Option<UserCount>,
+}
+
+/// What `/admin/users` counts of a user.
+#[derive(Object, Debug, Serialize)]
+#[oai(rename = "UmamiUserCount")]
+pub(crate) struct UserCount {
+    pub websites: u64,
 }
 
 impl From<User> for UserView {
@@ -28,6 +41,20 @@ impl From<User> for UserView {
             username: user.username.to_string(),
             role: user.role.into(),
             created_at: user.created_at,
+            count: None,
+        }
+    }
+}
+
+impl UserView {
+    /// `user`, with the count of their websites from `websites` (none there is none).
+    pub fn counted(user: User, websites: &HashMap<UserId, u64>) -> Self {
+        let count = UserCount {
+            websites: websites.get(&user.id).copied().unwrap_or_default(),
+        };
+        Self {
+            count: Some(count),
+            ..Self::from(user)
         }
     }
 }
