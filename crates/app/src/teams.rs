@@ -5,7 +5,7 @@ use roster_domain::{
 };
 
 use crate::guesses::{self, GuessKeys};
-use crate::policy::{require_editor, require_self_or_admin};
+use crate::policy::{require_admin, require_editor, require_self_or_admin};
 use crate::token::random_hex;
 use crate::validate::{text_field, web_url};
 use crate::{Ports, ThrottleConfig};
@@ -41,17 +41,28 @@ impl TeamService {
         Self { ports, throttle }
     }
 
-    /// Creates a team whose owner is the caller; returns it with the owner's membership as
-    /// stored, since a later read might already find them gone.
+    /// Creates a team owned by the caller, or by `owner` when an admin names one; returns it
+    /// with the owner's membership as stored, since a later read might already find them
+    /// gone.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for view-only users, [`Error::Invalid`] for a bad name,
-    /// [`Error::NotFound`] if the caller was deleted meanwhile, and the store's errors.
+    /// [`Error::Forbidden`] for view-only users and for a non-admin naming another owner,
+    /// [`Error::Invalid`] for a bad name, [`Error::NotFound`] if the owner does not exist
+    /// (or was deleted meanwhile), and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "teams.create", skip_all, fields(actor = %actor.id)
     )]
-    pub async fn create(&self, actor: &Principal, name: &str) -> Result<(Team, TeamMember)> {
+    pub async fn create(
+        &self,
+        actor: &Principal,
+        name: &str,
+        owner: Option<UserId>,
+    ) -> Result<(Team, TeamMember)> {
         require_editor(actor)?;
+        let owner_id = owner.unwrap_or(actor.id);
+        if owner_id != actor.id {
+            require_admin(actor)?;
+        }
         let now = self.ports.clock.now();
         let team = Team {
             id: TeamId::random(&*self.ports.random)?,
@@ -64,7 +75,7 @@ impl TeamService {
         let owner = TeamMember {
             id: random_uuid(&*self.ports.random)?,
             team_id: team.id,
-            user_id: actor.id,
+            user_id: owner_id,
             role: TeamRole::Owner,
             created_at: now,
             updated_at: now,

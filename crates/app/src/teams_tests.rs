@@ -102,19 +102,43 @@ async fn create_makes_the_caller_owner_and_refuses_view_only_and_blank_names() {
                 && owner.role == TeamRole::Owner
         })
         .return_once(|t, _| Ok(t));
-    let (created, owner) = service(mocks).create(&actor, " Blue ").await.unwrap();
+    let (created, owner) = service(mocks).create(&actor, " Blue ", None).await.unwrap();
     assert_eq!(created.name, "Blue");
     assert_eq!((owner.team_id, owner.user_id), (created.id, id));
     let err = service(Mocks::default())
-        .create(&principal(Role::ViewOnly), "x")
+        .create(&principal(Role::ViewOnly), "x", None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
     let err = service(Mocks::default())
-        .create(&actor, "  ")
+        .create(&actor, "  ", None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Invalid(_)));
+    let err = service(Mocks::default())
+        .create(&actor, "Red", Some(UserId::new()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden(_)),
+        "only admins name an owner"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_team_for_another_owner() {
+    let other = UserId::new();
+    let mut mocks = Mocks::default();
+    mocks
+        .teams
+        .expect_create()
+        .withf(move |_, owner| owner.user_id == other && owner.role == TeamRole::Owner)
+        .return_once(|t, _| Ok(t));
+    let (_, owner) = service(mocks)
+        .create(&principal(Role::Admin), "Red", Some(other))
+        .await
+        .unwrap();
+    assert_eq!(owner.user_id, other);
 }
 
 #[tokio::test]

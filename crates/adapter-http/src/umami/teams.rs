@@ -27,7 +27,12 @@ impl TeamsApi {
         state: Data<&AppState>,
         JsonRequest(body): JsonRequest<CreateTeamBody>,
     ) -> UmamiResult<JsonReply<Vec<CreatedTeamPart>>> {
-        let (team, owner) = state.roster.teams().create(&actor, &body.name).await?;
+        let owner = body.owner_id.map(UserId);
+        let (team, owner) = state
+            .roster
+            .teams()
+            .create(&actor, &body.name, owner)
+            .await?;
         Ok(JsonReply(vec![
             CreatedTeamPart::Team(team.into()),
             CreatedTeamPart::Member(TeamUserView::bare(owner)),

@@ -91,6 +91,31 @@ async fn a_new_team_is_owned_by_its_creator(app: TestApp) {
     );
     let (_, mine) = app.umami(Method::GET, "/teams", Some(&user), None).await;
     assert_eq!(mine["count"], json!(1));
+
+    // An admin may make a team for another owner; nobody else may.
+    let for_founder = json!({ "name": "Red", "ownerId": id });
+    let (status, body) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&admin),
+            Some(for_founder.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[1]["userId"], json!(id));
+    let (_, mine) = app.umami(Method::GET, "/teams", Some(&user), None).await;
+    assert_eq!(mine["count"], json!(2));
+    let (_, other_user) = app.umami_user(&admin, "other", "user").await;
+    let refused = app
+        .umami(Method::POST, "/teams", Some(&other_user), Some(for_founder))
+        .await;
+    assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "admin");
+    let ghost = json!({ "name": "Ghost", "ownerId": "6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b" });
+    let missing = app
+        .umami(Method::POST, "/teams", Some(&admin), Some(ghost))
+        .await;
+    assert_eq!(missing.0, StatusCode::NOT_FOUND, "{}", missing.1);
 }
 
 async fn members_see_a_team_and_outsiders_do_not(app: TestApp) {

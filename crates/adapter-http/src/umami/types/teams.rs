@@ -140,10 +140,13 @@ pub(crate) enum CreatedTeamPart {
     Member(TeamUserView),
 }
 
+/// A new team; an admin may name its owner, who is otherwise the caller.
 #[derive(Object, Deserialize, Debug)]
-#[oai(rename = "UmamiCreateTeam")]
+#[oai(rename = "UmamiCreateTeam", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct CreateTeamBody {
     pub name: String,
+    pub owner_id: Option<Uuid>,
 }
 
 #[derive(Object, Deserialize, Debug)]

@@ -175,6 +175,7 @@ fn every_schema_reads_and_writes_as_serde_does() {
     check.read::<UpdateUserBody>(json!({"username": "bo", "password": null, "role": "admin"}));
     check.read::<PasswordBody>(json!({"currentPassword": "a", "newPassword": "b"}));
     check.read::<CreateTeamBody>(json!({"name": "ops"}));
+    check.read::<CreateTeamBody>(json!({"name": "ops", "ownerId": Uuid::from_u128(7)}));
     check.read::<UpdateTeamBody>(
         json!({"name": null, "accessCode": "team_code", "logoUrl": "https://l"}),
     );
