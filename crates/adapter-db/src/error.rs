@@ -179,3 +179,25 @@ fn is_statement_timeout(err: &DbErr) -> bool {
     matches!(mysql_number(err), Some(3024 | 1205))
         || sqlstate(err).is_some_and(|code| code == "57014" || code == "70100")
 }
+
+/// Which unique key `err` broke, as the database names it in its message (SQLite the
+/// columns, PostgreSQL and MySQL the constraint or index), if it broke one.
+pub(crate) fn broken_key(err: &DbErr) -> Option<String> {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        _ => None,
+    }
+}
+
+/// A unique key broken by a write whose only other unique key, besides the primary one, is
+/// named `column`: `kind` when the message names that column, [`Conflict::IdTaken`] else.
+pub(crate) fn conflict_on(err: sea_orm::DbErr, column: &str, kind: Conflict) -> Error {
+    let key = broken_key(&err);
+    match db_err(err) {
+        Error::Conflict(_) if key.is_some_and(|key| !key.contains(column)) => {
+            Error::Conflict(Conflict::IdTaken)
+        }
+        Error::Conflict(_) => Error::Conflict(kind),
+        other => other,
+    }
+}

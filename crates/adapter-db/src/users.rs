@@ -21,7 +21,7 @@ use crate::cache::parse_version;
 use crate::change::UserChange;
 use crate::counts::{self, Deltas};
 use crate::entities::{meta, session, user, user_group, user_server, website};
-use crate::error::{db_err, retrying, transaction_conflict};
+use crate::error::{conflict_on, db_err, retrying, transaction_conflict};
 use crate::query::{contains, window};
 use crate::teams;
 
@@ -245,12 +245,9 @@ impl Store {
     }
 }
 
-/// The only unique key a user write can break is the case-folded name.
+/// A user write breaks the case-folded name's unique key, or (with a client-chosen id) the id.
 pub(crate) fn name_taken(err: sea_orm::DbErr) -> Error {
-    match db_err(err) {
-        Error::Conflict(_) => Error::Conflict(Conflict::UsernameTaken),
-        other => other,
-    }
+    conflict_on(err, "username_key", Conflict::UsernameTaken)
 }
 
 /// Takes the admin guard's row lock: every transaction that might remove an admin takes it

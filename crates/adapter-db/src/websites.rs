@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
-use crate::error::db_err;
+use crate::error::{conflict_on, db_err};
 use crate::query::{contains, count, window};
 
 /// The most owners whose websites are counted by naming them; past it, every owner's are.
@@ -200,10 +200,7 @@ impl WebsiteRepository for Store {
 }
 
 fn share_id_taken(err: sea_orm::DbErr) -> Error {
-    match db_err(err) {
-        Error::Conflict(_) => Error::Conflict(Conflict::ShareIdTaken),
-        other => other,
-    }
+    conflict_on(err, "share_id", Conflict::ShareIdTaken)
 }
 
 fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>) {

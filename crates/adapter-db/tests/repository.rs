@@ -24,6 +24,7 @@ roster_test_support::on_every_backend!(
     update_changes_fields_replaces_grants_and_can_revoke_sessions,
     update_reports_unknown_users_and_taken_names,
     emails_are_stored_changed_and_removed,
+    a_taken_id_is_told_from_a_taken_name,
     the_last_admin_can_be_neither_demoted_nor_deleted,
     delete_removes_grants_and_sessions,
     stats_are_aggregated_per_role_server_and_group,
@@ -793,4 +794,17 @@ async fn emails_are_stored_changed_and_removed(store: Store) {
         .await
         .unwrap();
     assert_eq!(renamed.email, None, "an absent email is kept as it is");
+}
+
+async fn a_taken_id_is_told_from_a_taken_name(store: Store) {
+    let first = add(&store, "first", Role::User).await;
+    let same_id = User {
+        id: first.id,
+        ..new_user("second", Role::User, &[], &[])
+    };
+    let err = store.insert(same_id).await.unwrap_err();
+    assert_eq!(err, Error::Conflict(Conflict::IdTaken));
+    let same_name = new_user("FIRST", Role::User, &[], &[]);
+    let err = store.insert(same_name).await.unwrap_err();
+    assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
 }

@@ -489,7 +489,11 @@ async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
         .unwrap();
     let details = TeamRepository::find(&store, t.id).await.unwrap().unwrap();
     assert_eq!(details.members.len(), 3);
-    let again = store.insert_users(&users[..1]).await;
+    let namesake = User {
+        id: UserId::new(),
+        ..users[0].clone()
+    };
+    let again = store.insert_users(&[namesake]).await;
     assert_eq!(again, Err(Error::Conflict(Conflict::UsernameTaken)));
     let again = store.insert_teams(&[], &members[..1]).await;
     assert_eq!(again, Err(Error::Conflict(Conflict::AlreadyMember)));

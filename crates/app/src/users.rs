@@ -3,6 +3,10 @@ use roster_domain::{
     TokenHash, User, UserId, UserKey, UserOrder, UserPatch, UserStats, Username,
 };
 
+use roster_domain::ports::Random;
+use roster_domain::random_uuid;
+use uuid::Uuid;
+
 use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
@@ -11,6 +15,8 @@ use crate::{Ports, ThrottleConfig, hash_token};
 /// A request to create a user, as it arrives: validated here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateUser {
+    /// An id the client chose; a new one when absent.
+    pub id: Option<UserId>,
     /// The name, before trimming and checks.
     pub username: String,
     /// The plaintext password, checked against the policy and hashed.
@@ -91,10 +97,11 @@ impl UserService {
         let servers = grant_set("servers", input.servers)?;
         let groups = grant_set("groups", input.groups)?;
         let email = email_of(input.email.as_deref())?;
+        let id = chosen_or_new(input.id.map(|id| id.0), &*self.ports.random)?;
         let password = self.policy.check(&input.password)?;
         let now = self.ports.clock.now();
         let user = User {
-            id: UserId::random(&*self.ports.random)?,
+            id: UserId(id),
             username,
             password_hash: self.ports.hasher.hash(&password).await?,
             role: input.role.unwrap_or(Role::User),
@@ -360,4 +367,14 @@ fn email_of(raw: Option<&str>) -> Result<Option<Email>> {
         .filter(|e| !e.is_empty())
         .map(Email::parse)
         .transpose()
+}
+
+/// A client's choice of id, or a new random one. The nil UUID is nobody's: it names the
+/// operator ([`Principal::operator`]).
+pub(crate) fn chosen_or_new(chosen: Option<Uuid>, random: &dyn Random) -> Result<Uuid> {
+    match chosen {
+        Some(id) if id.is_nil() => Err(Error::Invalid("id must not be the nil UUID".into())),
+        Some(id) => Ok(id),
+        None => random_uuid(random),
+    }
 }

@@ -39,6 +39,7 @@ async fn create_validates_hashes_and_inserts_with_default_role() {
         })
         .return_once(|_| Ok(user("Alice", Role::User)));
     let input = CreateUser {
+        id: None,
         email: Some(" ".into()),
         username: " Alice ".into(),
         password: "s3cret!".into(),
@@ -612,4 +613,36 @@ async fn imports_keep_hashes_the_hasher_can_verify_and_refuse_others() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn a_chosen_id_is_kept_and_the_nil_one_refused_before_hashing() {
+    let chosen = UserId(uuid::Uuid::from_u128(42));
+    let mut mocks = Mocks::default();
+    mocks.hasher.expect_hash().return_once(|_| Ok("h".into()));
+    mocks
+        .users
+        .expect_insert()
+        .withf(move |u| u.id == chosen)
+        .return_once(Ok);
+    let input = CreateUser {
+        id: Some(chosen),
+        username: "chosen".into(),
+        password: "s3cret!".into(),
+        ..CreateUser::default()
+    };
+    let created = service(mocks)
+        .create(&principal(Role::Admin), input.clone())
+        .await
+        .unwrap();
+    assert_eq!(created.id, chosen);
+    let nil = CreateUser {
+        id: Some(UserId(uuid::Uuid::nil())),
+        ..input
+    };
+    let err = service(Mocks::default())
+        .create(&principal(Role::Admin), nil)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
 }

@@ -9,6 +9,7 @@ use roster_domain::{
 use crate::Ports;
 use crate::policy::{require_admin, require_editor, require_self_or_admin};
 use crate::teams::{require_team_manager, team_role};
+use crate::users::chosen_or_new;
 use crate::validate::{host_name, text_field};
 
 const MAX_NAME: usize = 100;
@@ -18,6 +19,8 @@ const MAX_SHARE_ID: usize = 50;
 /// A website to create: for the caller, or for one of the caller's teams.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewWebsite {
+    /// An id the client chose; a new one when absent.
+    pub id: Option<WebsiteId>,
     /// The display name.
     pub name: String,
     /// The domain the website is served at.
@@ -74,7 +77,7 @@ impl WebsiteService {
         };
         let now = self.ports.clock.now();
         let website = Website {
-            id: WebsiteId::random(&*self.ports.random)?,
+            id: WebsiteId(chosen_or_new(input.id.map(|id| id.0), &*self.ports.random)?),
             name: text_field("name", &input.name, MAX_NAME)?,
             domain: host_name("domain", &input.domain, MAX_DOMAIN)?,
             share_id: input

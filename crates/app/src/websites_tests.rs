@@ -79,6 +79,7 @@ fn found(mocks: &mut Mocks, details: &WebsiteDetails) {
 
 fn input(team: Option<TeamId>) -> NewWebsite {
     NewWebsite {
+        id: None,
         name: " Blog ".into(),
         domain: "blog.example".into(),
         share_id: None,

@@ -113,6 +113,9 @@ pub enum Conflict {
     /// Another website is shared under that id.
     #[error("that shareId is taken")]
     ShareIdTaken,
+    /// A client-chosen id is another record's already.
+    #[error("that id is taken")]
+    IdTaken,
     /// A unique key the store could not attribute to one of the kinds above.
     #[error("already exists")]
     Exists,

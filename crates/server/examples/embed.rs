@@ -30,6 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let admin = roster.auth().authenticate(login.token.expose()).await?;
 
     let alice = CreateUser {
+        id: None,
         email: None,
         username: "alice".into(),
         password: "alice-pass".into(),

@@ -28,6 +28,7 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             groups,
         } => {
             let input = CreateUser {
+                id: None,
                 email: None,
                 username,
                 password: password_from(password)?,

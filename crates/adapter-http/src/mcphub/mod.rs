@@ -138,6 +138,7 @@ impl McpHubApi {
             password: body.password,
             servers: body.servers,
             groups: body.groups,
+            id: None,
         };
         let user = state.roster.users().create(&actor, input).await?;
         Ok(Created::User(JsonReply(Envelope::ok(user))))

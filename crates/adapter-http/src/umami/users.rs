@@ -75,6 +75,7 @@ impl UsersApi {
         JsonRequest(body): JsonRequest<CreateUserBody>,
     ) -> UmamiResult<JsonReply<CreatedUser>> {
         let input = CreateUser {
+            id: body.id.map(UserId),
             role: body.role.map(Role::from),
             username: body.username,
             password: body.password,

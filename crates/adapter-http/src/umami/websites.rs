@@ -26,6 +26,7 @@ impl WebsitesApi {
     ) -> UmamiResult<JsonReply<WebsiteView>> {
         let team = body.team_id.map(TeamId);
         let input = NewWebsite {
+            id: body.id.map(WebsiteId),
             name: body.name,
             domain: body.domain,
             share_id: body.share_id,

@@ -9,6 +9,7 @@ roster_test_support::on_every_backend!(
     crate::helpers::run;
     admins_create_users_of_each_role,
     create_refuses_bad_input_duplicates_and_non_admins,
+    a_client_may_choose_a_new_users_id,
     admin_users_is_an_array_or_a_page,
     users_see_themselves_and_only_admins_see_others,
     updates_follow_the_role_rules,
@@ -78,7 +79,59 @@ async fn create_refuses_bad_input_duplicates_and_non_admins(app: TestApp) {
         .umami(Method::POST, "/users", Some(&user), Some(dup))
         .await;
     assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "admin");
+    let nil = json!({ "id": "00000000-0000-0000-0000-000000000000", "username": "nil",
+        "password": "password-1" });
+    let refused = app
+        .umami(Method::POST, "/users", Some(&admin), Some(nil))
+        .await;
+    assert_umami_error(&refused, StatusCode::BAD_REQUEST, "bad-request", "nil UUID");
     assert_eq!(admin_users(&app, &admin).await, before);
+}
+
+async fn a_client_may_choose_a_new_users_id(app: TestApp) {
+    let admin = app.admin_token().await;
+    let id = "5e1f6b0a-2c3d-4e5f-8a9b-0c1d2e3f4a5b";
+    let body = json!({ "id": id, "username": "chosen", "password": "password-1" });
+    let (status, created) = app
+        .umami(Method::POST, "/users", Some(&admin), Some(body))
+        .await;
+    assert_eq!(
+        (status, created["id"].clone()),
+        (StatusCode::OK, json!(id)),
+        "{created}"
+    );
+    let (status, _) = app
+        .umami(Method::GET, &format!("/users/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let again = json!({ "id": id, "username": "another", "password": "password-1" });
+    let refused = app
+        .umami(Method::POST, "/users", Some(&admin), Some(again))
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::CONFLICT,
+        "conflict",
+        "that id is taken",
+    );
+    let site = json!({ "id": id, "name": "Chosen", "domain": "chosen.example" });
+    let (status, body) = app
+        .umami(Method::POST, "/websites", Some(&admin), Some(site.clone()))
+        .await;
+    assert_eq!(
+        (status, body["id"].clone()),
+        (StatusCode::OK, json!(id)),
+        "{body}"
+    );
+    let refused = app
+        .umami(Method::POST, "/websites", Some(&admin), Some(site))
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::CONFLICT,
+        "conflict",
+        "that id is taken",
+    );
 }
 
 async fn admin_users_is_an_array_or_a_page(app: TestApp) {

@@ -72,6 +72,8 @@ pub(crate) struct CreatedUser {
 #[derive(Object, Deserialize)]
 #[oai(rename = "UmamiCreateUser")]
 pub(crate) struct CreateUserBody {
+    /// An id of the client's choosing; a new one when absent.
+    pub id: Option<Uuid>,
     pub username: String,
     pub password: String,
     pub role: Option<UmamiRole>,

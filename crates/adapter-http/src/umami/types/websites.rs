@@ -70,6 +70,8 @@ impl From<WebsiteDetails> for WebsiteView {
 #[oai(rename = "UmamiCreateWebsite", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateWebsiteBody {
+    /// An id of the client's choosing; a new one when absent.
+    pub id: Option<Uuid>,
     pub name: String,
     pub domain: String,
     #[oai(nullable)]
