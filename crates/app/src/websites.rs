@@ -150,6 +150,25 @@ impl WebsiteService {
         Ok(details)
     }
 
+    /// Resets a website's data: Umami deletes its statistics, which Roster does not keep,
+    /// so what is left is to stamp `reset_at` with the time, as Umami does.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Forbidden`] for those who may not change it, and the
+    /// store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.reset", skip_all, fields(actor = %actor.id)
+    )]
+    pub async fn reset(&self, actor: &Principal, id: WebsiteId) -> Result<WebsiteDetails> {
+        let mut details = self.find(id).await?;
+        self.require_manager(actor, &details.website).await?;
+        let now = self.ports.clock.now();
+        details.website.reset_at = Some(now);
+        details.website.updated_at = now;
+        self.ports.websites.update(&details.website).await?;
+        Ok(details)
+    }
+
     /// Deletes a website (softly: it disappears from every list and lookup).
     ///
     /// # Errors

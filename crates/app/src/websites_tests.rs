@@ -289,3 +289,22 @@ async fn admins_count_owners_websites_others_may_not() {
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 }
+
+#[tokio::test]
+async fn a_reset_stamps_reset_at_and_needs_the_rights_to_change() {
+    let owner = principal(Role::User);
+    let own = site(Owner::User(owner.id));
+    let id = own.website.id;
+    let mut mocks = Mocks::default();
+    found(&mut mocks, &own);
+    mocks
+        .websites
+        .expect_update()
+        .withf(|w| w.reset_at == Some(t0()) && w.updated_at == t0())
+        .return_once(|_| Ok(()));
+    let svc = service(mocks);
+    let reset = svc.reset(&owner, id).await.unwrap();
+    assert_eq!(reset.website.reset_at, Some(t0()));
+    let err = svc.reset(&principal(Role::User), id).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}

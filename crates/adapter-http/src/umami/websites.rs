@@ -103,4 +103,25 @@ impl WebsitesApi {
             .await?;
         Ok(JsonReply(Done::new()))
     }
+
+    /// Reset a website's data (as for changing it); Roster keeps no statistics, so this
+    /// sets its `resetAt`.
+    #[oai(
+        path = "/websites/:websiteId/reset",
+        method = "post",
+        tag = "Tag::Websites"
+    )]
+    async fn reset(
+        &self,
+        Caller(actor): Caller,
+        state: Data<&AppState>,
+        #[oai(name = "websiteId")] id: Path<Uuid>,
+    ) -> UmamiResult<JsonReply<Done>> {
+        state
+            .roster
+            .websites()
+            .reset(&actor, WebsiteId(id.0))
+            .await?;
+        Ok(JsonReply(Done::new()))
+    }
 }

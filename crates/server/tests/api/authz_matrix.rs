@@ -316,6 +316,18 @@ fn table() -> Vec<Row> {
             None,
             [403, 403, 200],
         ),
+        row(
+            "POST",
+            "/umami/api/websites/{site}/reset",
+            None,
+            [403, 200, 200],
+        ),
+        row(
+            "POST",
+            "/umami/api/websites/{other_site}/reset",
+            None,
+            [403, 403, 200],
+        ),
     ]
 }
 

@@ -10,6 +10,7 @@ roster_test_support::on_every_backend!(
     users_create_and_manage_their_own_websites,
     team_websites_follow_team_roles,
     website_lists_search_sort_and_include_teams,
+    a_reset_stamps_reset_at_for_those_who_may_change_the_website,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
@@ -295,4 +296,24 @@ async fn website_lists_search_sort_and_include_teams(app: TestApp) {
         "bad-request",
         "orderBy must be one of name, domain, createdAt",
     );
+}
+
+async fn a_reset_stamps_reset_at_for_those_who_may_change_the_website(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, user) = app.umami_user(&admin, "rita", "user").await;
+    let (_, other) = app.umami_user(&admin, "otto", "user").await;
+    let (status, site) = create(&app, &user, json!({ "name": "R", "domain": "r.example" })).await;
+    assert_eq!(status, StatusCode::OK, "{site}");
+    assert_eq!(site["resetAt"], Value::Null);
+    let path = format!("/websites/{}", site["id"].as_str().unwrap());
+    let reset = format!("{path}/reset");
+    let refused = app.umami(Method::POST, &reset, Some(&other), None).await;
+    assert_eq!(refused.0, StatusCode::FORBIDDEN, "{}", refused.1);
+    let (status, body) = app.umami(Method::POST, &reset, Some(&user), None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "ok": true })));
+    let (_, after) = app.umami(Method::GET, &path, Some(&user), None).await;
+    assert!(after["resetAt"].is_string(), "{after}");
+    let unknown = "/websites/6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b/reset";
+    let missing = app.umami(Method::POST, unknown, Some(&admin), None).await;
+    assert_eq!(missing.0, StatusCode::NOT_FOUND, "{}", missing.1);
 }
