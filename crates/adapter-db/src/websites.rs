@@ -83,11 +83,11 @@ impl WebsiteRepository for Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        found
+        let found = found
             .into_iter()
-            .next()
             .map(|(site, owner)| to_details(site, owner))
-            .transpose()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(with_creators(&self.db, found).await?.pop())
     }
 
     async fn update(&self, site: &Website) -> Result<()> {
@@ -176,6 +176,7 @@ impl WebsiteRepository for Store {
             .into_iter()
             .map(|(site, owner)| to_details(site, owner))
             .collect::<Result<_>>()?;
+        let items = with_creators(&self.db, items).await?;
         Ok(Page::of(items, total, page))
     }
 
@@ -252,5 +253,40 @@ fn to_details(site: website::Model, owner: Option<user::Model>) -> Result<Websit
             deleted_at: site.deleted_at,
         },
         owner_name,
+        creator_name: None,
     })
+}
+
+/// Names the creators of the team websites among `sites`, in one query.
+async fn with_creators(
+    db: &impl ConnectionTrait,
+    mut sites: Vec<WebsiteDetails>,
+) -> Result<Vec<WebsiteDetails>> {
+    let creators: Vec<Uuid> = sites
+        .iter()
+        .filter(|d| matches!(d.website.owner, Owner::Team(_)))
+        .map(|d| d.website.created_by.0)
+        .collect();
+    if creators.is_empty() {
+        return Ok(sites);
+    }
+    let names: HashMap<Uuid, String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Username)
+        .filter(user::Column::Id.is_in(creators))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .collect();
+    for site in &mut sites {
+        if matches!(site.website.owner, Owner::Team(_)) {
+            site.creator_name = names
+                .get(&site.website.created_by.0)
+                .and_then(|name| Username::parse(name).ok());
+        }
+    }
+    Ok(sites)
 }

@@ -28,6 +28,7 @@ fn site(owner: Owner) -> WebsiteDetails {
             deleted_at: None,
         },
         owner_name: None,
+        creator_name: None,
     }
 }
 

@@ -34,4 +34,6 @@ pub struct Website {
 pub struct WebsiteDetails {
     pub website: Website,
     pub owner_name: Option<Username>,
+    /// The name of who created a team's website, while they exist.
+    pub creator_name: Option<Username>,
 }

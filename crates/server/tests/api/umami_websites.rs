@@ -189,6 +189,11 @@ async fn team_websites_follow_team_roles(app: TestApp) {
         )
         .await;
     assert_eq!(listed["count"], json!(1));
+    assert_eq!(
+        listed["data"][0]["createUser"]["username"],
+        json!("owner"),
+        "a team's website names who created it: {listed}"
+    );
     let (_, team_now) = app
         .umami(
             Method::GET,

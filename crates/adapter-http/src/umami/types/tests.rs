@@ -65,6 +65,7 @@ fn website(user: Option<UserRef>) -> WebsiteView {
         created_at: at("2026-12-02T07:05:09Z"),
         updated_at: at("2026-12-02T07:05:09Z"),
         deleted_at: None,
+        create_user: user.is_none().then(user_ref),
         user,
     }
 }

@@ -38,6 +38,10 @@ pub(crate) struct WebsiteView {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
+    /// Who created it, for a team's website (while they exist).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_user: Option<UserRef>,
 }
 
 impl From<WebsiteDetails> for WebsiteView {
@@ -51,6 +55,10 @@ impl From<WebsiteDetails> for WebsiteView {
             user: user_id
                 .zip(details.owner_name.as_ref())
                 .map(|(id, name)| UserRef::new(id, name)),
+            create_user: details
+                .creator_name
+                .as_ref()
+                .map(|name| UserRef::new(site.created_by, name)),
             id: site.id.0,
             name: site.name,
             domain: site.domain,
