@@ -182,9 +182,24 @@ impl TeamRepository for Store {
         user: UserId,
         page: &PageRequest<TeamOrder>,
     ) -> Result<Page<TeamDetails>> {
-        let mut query = team::Entity::find()
+        let query = team::Entity::find()
             .join_rev(JoinType::InnerJoin, team_user::Relation::Team.def())
             .filter(team_user::Column::UserId.eq(user.0));
+        self.team_page(query, page).await
+    }
+
+    async fn page(&self, page: &PageRequest<TeamOrder>) -> Result<Page<TeamDetails>> {
+        self.team_page(team::Entity::find(), page).await
+    }
+}
+
+impl Store {
+    /// One page of the teams `query` finds, searched, ordered and with their details.
+    async fn team_page(
+        &self,
+        mut query: sea_orm::Select<team::Entity>,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<TeamDetails>> {
         if let Some(search) = &page.search {
             query = query.filter(contains(team::Column::Name, search));
         }

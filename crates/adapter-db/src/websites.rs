@@ -133,6 +133,7 @@ impl WebsiteRepository for Store {
     ) -> Result<Page<WebsiteDetails>> {
         let owned = match scope {
             WebsiteScope::Team(team) => Condition::all().add(website::Column::TeamId.eq(team.0)),
+            WebsiteScope::All => Condition::all(),
             WebsiteScope::User {
                 user,
                 include_teams,

@@ -307,6 +307,20 @@ impl TeamService {
         self.ports.teams.teams_of(user, page).await
     }
 
+    /// One page of every team (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(level = "debug", name = "teams.page", skip_all, fields(actor = %actor.id))]
+    pub async fn page(
+        &self,
+        actor: &Principal,
+        page: &PageRequest<TeamOrder>,
+    ) -> Result<Page<TeamDetails>> {
+        require_admin(actor)?;
+        self.ports.teams.page(page).await
+    }
+
     async fn find(&self, id: TeamId) -> Result<TeamDetails> {
         self.ports
             .teams

@@ -493,3 +493,21 @@ async fn managers_cannot_make_or_touch_owners_and_the_last_owner_stays() {
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)));
 }
+
+#[tokio::test]
+async fn only_admins_page_through_every_team() {
+    let mut mocks = Mocks::default();
+    mocks.teams.expect_page().return_once(|p| {
+        Ok(Page {
+            items: vec![],
+            count: 0,
+            page: p.page,
+            page_size: p.page_size,
+        })
+    });
+    let svc = service(mocks);
+    let all = svc.page(&principal(Role::Admin), &page()).await.unwrap();
+    assert_eq!(all.count, 0);
+    let err = svc.page(&principal(Role::User), &page()).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}

@@ -205,6 +205,22 @@ impl WebsiteService {
         self.ports.websites.list(scope, page).await
     }
 
+    /// One page of every website (admins only).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for non-admins, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.page", skip_all, fields(actor = %actor.id)
+    )]
+    pub async fn page(
+        &self,
+        actor: &Principal,
+        page: &PageRequest<WebsiteOrder>,
+    ) -> Result<Page<WebsiteDetails>> {
+        require_admin(actor)?;
+        self.ports.websites.list(WebsiteScope::All, page).await
+    }
+
     /// How many live websites each of `users` owns (admins only); one who owns none is
     /// left out.
     ///

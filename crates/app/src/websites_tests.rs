@@ -309,3 +309,28 @@ async fn a_reset_stamps_reset_at_and_needs_the_rights_to_change() {
     let err = svc.reset(&principal(Role::User), id).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 }
+
+#[tokio::test]
+async fn only_admins_page_through_every_website() {
+    let mut mocks = Mocks::default();
+    mocks
+        .websites
+        .expect_list()
+        .withf(|scope, _| *scope == WebsiteScope::All)
+        .return_once(|_, p| {
+            Ok(Page {
+                items: vec![],
+                count: 0,
+                page: p.page,
+                page_size: p.page_size,
+            })
+        });
+    let svc = service(mocks);
+    let request = PageRequest::new(None, None, None, WebsiteOrder::Name, false).unwrap();
+    assert!(svc.page(&principal(Role::Admin), &request).await.is_ok());
+    let err = svc
+        .page(&principal(Role::User), &request)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}

@@ -39,6 +39,20 @@ impl TeamsApi {
         ]))
     }
 
+    /// Every team (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `createdAt`), `sortDescending`.
+    #[oai(path = "/admin/teams", method = "get", tag = "Tag::Teams")]
+    async fn all(
+        &self,
+        Caller(actor): Caller,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<JsonReply<Paged<TeamView>>> {
+        let listing = params.listing::<TeamOrder>()?;
+        let page = state.roster.teams().page(&actor, &listing.request).await?;
+        Ok(JsonReply(Paged::new(page, listing)))
+    }
+
     /// The caller's teams. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `createdAt`), `sortDescending`.
     #[oai(path = "/teams", method = "get", tag = "Tag::Teams")]

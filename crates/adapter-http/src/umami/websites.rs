@@ -2,7 +2,7 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use roster_app::{NewWebsite, WebsiteChanges};
-use roster_domain::{TeamId, WebsiteId};
+use roster_domain::{TeamId, WebsiteId, WebsiteOrder};
 use uuid::Uuid;
 
 use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
@@ -47,6 +47,24 @@ impl WebsitesApi {
         params: ListQuery,
     ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
         websites_page(&state, &actor, actor.id, &params).await
+    }
+
+    /// Every website (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
+    /// `domain`, `createdAt`), `sortDescending`.
+    #[oai(path = "/admin/websites", method = "get", tag = "Tag::Websites")]
+    async fn all(
+        &self,
+        Caller(actor): Caller,
+        state: Data<&AppState>,
+        params: ListQuery,
+    ) -> UmamiResult<JsonReply<Paged<WebsiteView>>> {
+        let listing = params.listing::<WebsiteOrder>()?;
+        let page = state
+            .roster
+            .websites()
+            .page(&actor, &listing.request)
+            .await?;
+        Ok(JsonReply(Paged::new(page, listing)))
     }
 
     /// One website (its owner, its team's members, admins).

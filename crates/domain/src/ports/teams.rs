@@ -98,4 +98,10 @@ pub trait TeamRepository: Send + Sync {
         user: UserId,
         page: &PageRequest<TeamOrder>,
     ) -> Result<Page<TeamDetails>>;
+
+    /// One page of every team; `search` matches team names.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn page(&self, page: &PageRequest<TeamOrder>) -> Result<Page<TeamDetails>>;
 }

@@ -14,6 +14,8 @@ pub enum WebsiteScope {
     User { user: UserId, include_teams: bool },
     /// A team's websites.
     Team(TeamId),
+    /// Every website.
+    All,
 }
 
 /// The website store. Deleted websites are kept with `deleted_at` set and never listed.

@@ -87,6 +87,8 @@ fn table() -> Vec<Row> {
         ),
         row("POST", "/umami/api/auth/logout", None, [200, 200, 200]),
         row("POST", "/umami/api/auth/verify", None, [200, 200, 200]),
+        row("GET", "/umami/api/admin/websites", None, [403, 403, 200]),
+        row("GET", "/umami/api/admin/teams", None, [403, 403, 200]),
         row("GET", "/umami/api/me", None, [200, 200, 200]),
         row("GET", "/umami/api/me/teams", None, [200, 200, 200]),
         row("GET", "/umami/api/me/websites", None, [200, 200, 200]),

@@ -11,6 +11,7 @@ roster_test_support::on_every_backend!(
     team_websites_follow_team_roles,
     website_lists_search_sort_and_include_teams,
     a_reset_stamps_reset_at_for_those_who_may_change_the_website,
+    admins_page_and_search_every_website_and_team,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
@@ -321,4 +322,56 @@ async fn a_reset_stamps_reset_at_for_those_who_may_change_the_website(app: TestA
     let unknown = "/websites/6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b/reset";
     let missing = app.umami(Method::POST, unknown, Some(&admin), None).await;
     assert_eq!(missing.0, StatusCode::NOT_FOUND, "{}", missing.1);
+}
+
+async fn admins_page_and_search_every_website_and_team(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, ann) = app.umami_user(&admin, "ann", "user").await;
+    let (_, bob) = app.umami_user(&admin, "bob", "user").await;
+    for (token, name) in [(&ann, "Alpha"), (&bob, "Beta"), (&bob, "Gamma")] {
+        let domain = format!("{}.example", name.to_lowercase());
+        let (status, body) = create(&app, token, json!({ "name": name, "domain": domain })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let team = json!({ "name": format!("{name} team") });
+        let (status, body) = app
+            .umami(Method::POST, "/teams", Some(token), Some(team))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, all) = app
+        .umami(
+            Method::GET,
+            "/admin/websites?pageSize=2&orderBy=name",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(
+        (all["count"].clone(), all["data"].as_array().unwrap().len()),
+        (json!(3), 2)
+    );
+    assert_eq!(all["data"][0]["name"], json!("Alpha"));
+    let (_, found) = app
+        .umami(
+            Method::GET,
+            "/admin/websites?search=GAM",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(found["count"], json!(1));
+    let (_, teams) = app
+        .umami(Method::GET, "/admin/teams?query=beta", Some(&admin), None)
+        .await;
+    assert_eq!(teams["count"], json!(1));
+    assert_eq!(teams["data"][0]["name"], json!("Beta team"));
+    assert_eq!(
+        teams["data"][0]["members"][0]["user"]["username"],
+        json!("bob")
+    );
+    for path in ["/admin/websites", "/admin/teams"] {
+        let refused = app.umami(Method::GET, path, Some(&ann), None).await;
+        assert_eq!(refused.0, StatusCode::FORBIDDEN, "{path}: {}", refused.1);
+    }
 }
