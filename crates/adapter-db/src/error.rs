@@ -184,7 +184,13 @@ fn is_statement_timeout(err: &DbErr) -> bool {
 /// columns, PostgreSQL and MySQL the constraint or index), if it broke one.
 pub(crate) fn broken_key(err: &DbErr) -> Option<String> {
     match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        // MySQL quotes the duplicate value before the key's name, and a value may look like one.
+        Some(SqlErr::UniqueConstraintViolation(message)) => {
+            Some(match message.rsplit_once(" for key ") {
+                Some((_, key)) => key.to_owned(),
+                None => message,
+            })
+        }
         _ => None,
     }
 }

@@ -1,3 +1,5 @@
+use std::fmt;
+
 use roster_domain::{
     Email, EndSessions, Error, Page, PageRequest, PasswordPolicy, Principal, Result, Role,
     TokenHash, User, UserId, UserKey, UserOrder, UserPatch, UserStats, Username,
@@ -12,8 +14,8 @@ use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
 use crate::{Ports, ThrottleConfig, hash_token};
 
-/// A request to create a user, as it arrives: validated here.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A request to create a user, as it arrives: validated here. Its `Debug` hides the password.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CreateUser {
     /// An id the client chose; a new one when absent.
     pub id: Option<UserId>,
@@ -32,8 +34,8 @@ pub struct CreateUser {
 }
 
 /// A user brought over from another system with the hash it had there (argon2 or bcrypt);
-/// the hash is upgraded to argon2id at the user's next login.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// the hash is upgraded to argon2id at the user's next login. Its `Debug` hides the hash.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ImportedUser {
     /// The name, before trimming and checks.
     pub username: String,
@@ -49,8 +51,8 @@ pub struct ImportedUser {
     pub groups: Vec<String>,
 }
 
-/// A request to change a user; `None` leaves a field alone.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A request to change a user; `None` leaves a field alone. Its `Debug` hides the password.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UpdateUser {
     /// A new name.
     pub username: Option<String>,
@@ -64,6 +66,48 @@ pub struct UpdateUser {
     pub servers: Option<Vec<String>>,
     /// The groups, replacing the old set.
     pub groups: Option<Vec<String>>,
+}
+
+const HIDDEN: &str = "<hidden>";
+
+impl fmt::Debug for CreateUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateUser")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &HIDDEN)
+            .field("role", &self.role)
+            .field("email", &self.email)
+            .field("servers", &self.servers)
+            .field("groups", &self.groups)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ImportedUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportedUser")
+            .field("username", &self.username)
+            .field("password_hash", &HIDDEN)
+            .field("role", &self.role)
+            .field("email", &self.email)
+            .field("servers", &self.servers)
+            .field("groups", &self.groups)
+            .finish()
+    }
+}
+
+impl fmt::Debug for UpdateUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateUser")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| HIDDEN))
+            .field("role", &self.role)
+            .field("email", &self.email)
+            .field("servers", &self.servers)
+            .field("groups", &self.groups)
+            .finish()
+    }
 }
 
 /// Managing users: who may read and change whom, and how input becomes a valid user.
@@ -221,6 +265,10 @@ impl UserService {
         require_self_or_admin(actor, key)?;
         let target = self.find(key).await?;
         if !actor.role.is_admin() {
+            // A name may have changed hands since the actor's principal was read.
+            if target.id != actor.id {
+                return Err(Error::Forbidden("you may change only yourself".into()));
+            }
             if input.username.as_deref() == Some(target.username.as_str()) {
                 input.username = None;
             }

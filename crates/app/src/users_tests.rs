@@ -646,3 +646,52 @@ async fn a_chosen_id_is_kept_and_the_nil_one_refused_before_hashing() {
         .unwrap_err();
     assert!(matches!(err, Error::Invalid(_)), "{err:?}");
 }
+
+#[test]
+fn requests_never_show_their_password_in_debug_output() {
+    let create = CreateUser {
+        username: "alice".into(),
+        password: "s3cret-create".into(),
+        ..CreateUser::default()
+    };
+    let update = UpdateUser {
+        password: Some("s3cret-update".into()),
+        ..UpdateUser::default()
+    };
+    let imported = ImportedUser {
+        username: "alice".into(),
+        password_hash: "$2b$10$s3cret-hash".into(),
+        role: Role::User,
+        email: None,
+        servers: Vec::new(),
+        groups: Vec::new(),
+    };
+    let shown = format!("{create:?} {update:?} {imported:?}");
+    assert!(shown.contains("alice"), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_name_that_changed_hands_does_not_let_a_user_change_its_new_owner() {
+    let actor = principal(Role::User);
+    // The actor's name now belongs to someone else, with another id.
+    let other = user(actor.username.as_str(), Role::User);
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(other)));
+    let change = UpdateUser {
+        password: Some("brand-new".into()),
+        ..UpdateUser::default()
+    };
+    let err = service(mocks)
+        .update(
+            &actor,
+            &UserKey::Name(actor.username.as_str().into()),
+            change,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+}

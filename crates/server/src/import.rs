@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use roster_app::ImportedUser;
-use roster_domain::{Conflict, Error, Principal, Role};
+use roster_domain::{Conflict, Email, Error, Principal, Role};
 use serde::Deserialize;
 
 use crate::app::wire_without_admin;
@@ -58,7 +58,17 @@ pub async fn mcphub(config: &Config, settings: &Path) -> anyhow::Result<()> {
             } else {
                 Role::User
             },
-            email: user.email,
+            email: user.email.filter(|raw| {
+                // MCPHub never checked addresses: one it kept is no reason to stop the import.
+                let valid = raw.trim().is_empty() || Email::parse(raw).is_ok();
+                if !valid {
+                    eprintln!(
+                        "{}: dropped the email, not an address: {raw:?}",
+                        user.username
+                    );
+                }
+                valid
+            }),
             servers: Vec::new(),
             groups: Vec::new(),
         };

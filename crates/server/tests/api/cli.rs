@@ -96,7 +96,8 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
         "mcpServers": {},
         "users": [
             { "username": "alice", "password": bcrypt::hash("alice-pass", 4).unwrap(), "isAdmin": true },
-            { "username": "bob", "password": bcrypt::hash("bob-pass", 4).unwrap(), "email": "bob@example.com" }
+            { "username": "bob", "password": bcrypt::hash("bob-pass", 4).unwrap(), "email": "bob@example.com" },
+            { "username": "carol", "password": bcrypt::hash("carol-pass", 4).unwrap(), "email": "not an address" }
         ]
     });
     std::fs::write(&settings, users.to_string()).unwrap();
@@ -105,12 +106,17 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
     let out = roster(&db.url, &["import", "mcphub", path], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("imported 2 users"),
+        text(&out.stdout).contains("imported 3 users"),
         "{}",
         text(&out.stdout)
     );
+    assert!(
+        text(&out.stderr).contains("carol: dropped the email"),
+        "{}",
+        text(&out.stderr)
+    );
     let again = roster(&db.url, &["import", "mcphub", path], None);
-    assert!(text(&again.stdout).contains("skipped, the name is taken: alice, bob"));
+    assert!(text(&again.stdout).contains("skipped, the name is taken: alice, bob, carol"));
 
     let app = crate::helpers::spawn_app_on(&db.url, &[]).await;
     let (status, body) = app.login("alice", "alice-pass").await;
@@ -121,6 +127,10 @@ async fn mcphub_users_are_imported_with_their_passwords_and_upgraded_at_login() 
         .mcp(reqwest::Method::GET, "/users/bob", Some(&admin), None)
         .await;
     assert_eq!(bob["data"]["email"], serde_json::json!("bob@example.com"));
+    let (_, carol) = app
+        .mcp(reqwest::Method::GET, "/users/carol", Some(&admin), None)
+        .await;
+    assert_eq!(carol["data"]["email"], serde_json::Value::Null, "{carol}");
     let (status, _) = app.login("bob", "wrong").await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
 
