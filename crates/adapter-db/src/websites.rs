@@ -5,15 +5,15 @@ use chrono::{DateTime, Utc};
 use roster_domain::ports::{WebsiteRepository, WebsiteScope};
 use roster_domain::{
     Conflict, Error, Owner, Page, PageRequest, Result, TeamId, UserId, Username, Website,
-    WebsiteDetails, WebsiteId, WebsiteOrder,
+    WebsiteDetails, WebsiteId, WebsiteOrder, WebsitePatch,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
-use crate::error::{conflict_on, db_err};
+use crate::error::{conflict_on, db_err, retrying};
 use crate::query::{contains, count, window};
 
 /// The most owners whose websites are counted by naming them; past it, every owner's are.
@@ -90,21 +90,88 @@ impl WebsiteRepository for Store {
         Ok(with_creators(&self.db, found).await?.pop())
     }
 
-    async fn update(&self, site: &Website) -> Result<()> {
-        let mut changes = row(site);
-        changes.created_at = sea_orm::ActiveValue::NotSet;
-        changes.created_by = sea_orm::ActiveValue::NotSet;
-        let done = website::Entity::update_many()
-            .set(changes)
-            .filter(website::Column::Id.eq(site.id.0))
-            .filter(website::Column::DeletedAt.is_null())
-            .exec(&self.db)
-            .await
-            .map_err(share_id_taken)?;
-        if done.rows_affected == 0 {
-            return Err(Error::NotFound(format!("website not found: {}", site.id)));
+    async fn update(&self, id: WebsiteId, patch: &WebsitePatch, now: DateTime<Utc>) -> Result<()> {
+        let mut update = website::Entity::update_many()
+            .col_expr(website::Column::UpdatedAt, Expr::value(now))
+            .filter(website::Column::Id.eq(id.0))
+            .filter(website::Column::DeletedAt.is_null());
+        if let Some(name) = &patch.name {
+            update = update.col_expr(website::Column::Name, Expr::value(name.clone()));
         }
-        Ok(())
+        if let Some(domain) = &patch.domain {
+            update = update.col_expr(website::Column::Domain, Expr::value(domain.clone()));
+        }
+        if let Some(share_id) = &patch.share_id {
+            update = update.col_expr(website::Column::ShareId, Expr::value(share_id.clone()));
+        }
+        if let Some(reset_at) = patch.reset_at {
+            update = update.col_expr(website::Column::ResetAt, Expr::value(reset_at));
+        }
+        let done = update.exec(&self.db).await.map_err(share_id_taken)?;
+        found(done.rows_affected, id)
+    }
+
+    async fn transfer(
+        &self,
+        id: WebsiteId,
+        from: Owner,
+        to: Owner,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (from_user, from_team) = owner_columns(from);
+        let (to_user, to_team) = owner_columns(to);
+        retrying(|| async {
+            let txn = self.db.begin().await.map_err(db_err)?;
+            // The website first: on SQLite that takes the write lock before anything is read.
+            let moved = website::Entity::update_many()
+                .col_expr(website::Column::UserId, Expr::value(to_user))
+                .col_expr(website::Column::TeamId, Expr::value(to_team))
+                .col_expr(website::Column::UpdatedAt, Expr::value(now))
+                .filter(website::Column::Id.eq(id.0))
+                .filter(website::Column::DeletedAt.is_null())
+                .filter(match from_user {
+                    Some(user) => website::Column::UserId.eq(user),
+                    None => website::Column::UserId.is_null(),
+                })
+                .filter(match from_team {
+                    Some(team) => website::Column::TeamId.eq(team),
+                    None => website::Column::TeamId.is_null(),
+                })
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            found(moved.rows_affected, id)?;
+            // Share-locked, so that a deletion of the new owner under way commits first and
+            // is seen here, or waits for this transfer and then takes the website with it.
+            let exists = match to {
+                Owner::User(user) => {
+                    user::Entity::find_by_id(user.0)
+                        .select_only()
+                        .column(user::Column::Id)
+                        .lock_shared()
+                        .into_tuple::<Uuid>()
+                        .all(&txn)
+                        .await
+                }
+                Owner::Team(team) => {
+                    team::Entity::find_by_id(team.0)
+                        .select_only()
+                        .column(team::Column::Id)
+                        .lock_shared()
+                        .into_tuple::<Uuid>()
+                        .all(&txn)
+                        .await
+                }
+            }
+            .map_err(db_err)?;
+            if exists.is_empty() {
+                return Err(Error::NotFound(
+                    "the website's new owner no longer exists".into(),
+                ));
+            }
+            txn.commit().await.map_err(db_err)
+        })
+        .await
     }
 
     async fn delete(&self, id: WebsiteId, now: DateTime<Utc>) -> Result<()> {
@@ -201,6 +268,14 @@ impl WebsiteRepository for Store {
     }
 }
 
+fn found(rows: u64, id: WebsiteId) -> Result<()> {
+    if rows == 0 {
+        Err(Error::NotFound(format!("website not found: {id}")))
+    } else {
+        Ok(())
+    }
+}
+
 fn share_id_taken(err: sea_orm::DbErr) -> Error {
     conflict_on(err, "share_id", Conflict::ShareIdTaken)
 }
@@ -209,23 +284,6 @@ fn owner_columns(owner: Owner) -> (Option<Uuid>, Option<Uuid>) {
     match owner {
         Owner::User(user) => (Some(user.0), None),
         Owner::Team(team) => (None, Some(team.0)),
-    }
-}
-
-fn row(site: &Website) -> website::ActiveModel {
-    let (user_id, team_id) = owner_columns(site.owner);
-    website::ActiveModel {
-        id: Set(site.id.0),
-        name: Set(site.name.clone()),
-        domain: Set(site.domain.clone()),
-        share_id: Set(site.share_id.clone()),
-        reset_at: Set(site.reset_at),
-        user_id: Set(user_id),
-        team_id: Set(team_id),
-        created_by: Set(site.created_by.0),
-        created_at: Set(site.created_at),
-        updated_at: Set(site.updated_at),
-        deleted_at: Set(site.deleted_at),
     }
 }
 

@@ -5,7 +5,7 @@ use roster_db::Store;
 use roster_domain::ports::{TeamRepository, UserRepository, WebsiteRepository, WebsiteScope};
 use roster_domain::{
     Conflict, Error, Owner, PageRequest, Role, Team, TeamId, TeamMember, TeamOrder, TeamRole, User,
-    UserId, UserKey, Username, Website, WebsiteId, WebsiteOrder,
+    UserId, UserKey, Username, Website, WebsiteId, WebsiteOrder, WebsitePatch,
 };
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ roster_test_support::on_every_backend!(
     bulk_inserts_store_users_grants_teams_and_members,
     a_deleted_websites_share_id_is_free_again,
     live_websites_are_counted_per_owner,
+    websites_move_only_from_their_owner_to_one_that_exists,
 );
 
 fn now() -> DateTime<Utc> {
@@ -365,28 +366,58 @@ async fn websites_are_listed_per_user_and_team_with_search_and_order(store: Stor
 async fn website_updates_and_soft_deletes_hide_them(store: Store) {
     let me = user(&store, "me").await;
     let s = site(&store, "Blog", "blog.example", Owner::User(me), me).await;
+    let later = now() + Duration::seconds(1);
+    let patch = WebsitePatch {
+        name: Some("Journal".into()),
+        share_id: Some(Some("share-1".into())),
+        ..WebsitePatch::default()
+    };
+    WebsiteRepository::update(&store, s.id, &patch, later)
+        .await
+        .unwrap();
     let changed = Website {
         name: "Journal".into(),
         share_id: Some("share-1".into()),
-        updated_at: now() + Duration::seconds(1),
+        updated_at: later,
         ..s.clone()
     };
-    WebsiteRepository::update(&store, &changed).await.unwrap();
-    assert_eq!(
+    let found = || async {
         WebsiteRepository::find(&store, s.id)
             .await
             .unwrap()
             .unwrap()
-            .website,
-        changed
-    );
-    let twin = site(&store, "Twin", "twin.example", Owner::User(me), me).await;
-    let clash = Website {
-        share_id: Some("share-1".into()),
-        ..twin
+            .website
     };
+    assert_eq!(found().await, changed);
+    // Only the columns named are written.
+    let reset = WebsitePatch {
+        reset_at: Some(later),
+        ..WebsitePatch::default()
+    };
+    WebsiteRepository::update(&store, s.id, &reset, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        found().await,
+        Website {
+            reset_at: Some(later),
+            ..changed.clone()
+        }
+    );
+    let cleared = WebsitePatch {
+        share_id: Some(None),
+        ..WebsitePatch::default()
+    };
+    WebsiteRepository::update(&store, s.id, &cleared, later)
+        .await
+        .unwrap();
+    assert_eq!(found().await.share_id, None);
+    WebsiteRepository::update(&store, s.id, &patch, later)
+        .await
+        .unwrap();
+    let twin = site(&store, "Twin", "twin.example", Owner::User(me), me).await;
     assert!(matches!(
-        WebsiteRepository::update(&store, &clash).await,
+        WebsiteRepository::update(&store, twin.id, &patch, later).await,
         Err(Error::Conflict(Conflict::ShareIdTaken))
     ));
 
@@ -399,7 +430,7 @@ async fn website_updates_and_soft_deletes_hide_them(store: Store) {
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        WebsiteRepository::update(&store, &changed).await,
+        WebsiteRepository::update(&store, s.id, &patch, later).await,
         Err(Error::NotFound(_))
     ));
     let left = WebsiteRepository::list(
@@ -502,20 +533,20 @@ async fn bulk_inserts_store_users_grants_teams_and_members(store: Store) {
 async fn a_deleted_websites_share_id_is_free_again(store: Store) {
     let me = user(&store, "me").await;
     let first = site(&store, "A", "a.example", Owner::User(me), me).await;
-    let shared = Website {
-        share_id: Some("share-x".into()),
-        ..first.clone()
+    let shared = WebsitePatch {
+        share_id: Some(Some("share-x".into())),
+        ..WebsitePatch::default()
     };
-    WebsiteRepository::update(&store, &shared).await.unwrap();
+    WebsiteRepository::update(&store, first.id, &shared, now())
+        .await
+        .unwrap();
     WebsiteRepository::delete(&store, first.id, now())
         .await
         .unwrap();
     let second = site(&store, "B", "b.example", Owner::User(me), me).await;
-    let reuse = Website {
-        share_id: Some("share-x".into()),
-        ..second
-    };
-    WebsiteRepository::update(&store, &reuse).await.unwrap();
+    WebsiteRepository::update(&store, second.id, &shared, now())
+        .await
+        .unwrap();
 }
 
 async fn live_websites_are_counted_per_owner(store: Store) {
@@ -543,4 +574,42 @@ async fn live_websites_are_counted_per_owner(store: Store) {
     let many: Vec<UserId> = std::iter::repeat_n(cy, 1001).collect();
     let counts = store.counts_by_owner(&many).await.unwrap();
     assert_eq!((counts.get(&ann), counts.get(&cy)), (Some(&2), Some(&1)));
+}
+
+async fn websites_move_only_from_their_owner_to_one_that_exists(store: Store) {
+    let me = user(&store, "me").await;
+    let blue = team(&store, "Blue", me).await;
+    let s = site(&store, "Blog", "blog.example", Owner::User(me), me).await;
+    let later = now() + Duration::seconds(1);
+    let to_team = Owner::Team(blue.id);
+    store
+        .transfer(s.id, Owner::User(me), to_team, later)
+        .await
+        .unwrap();
+    let moved = WebsiteRepository::find(&store, s.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .website;
+    assert_eq!((moved.owner, moved.updated_at), (to_team, later));
+    // The website is no longer `me`'s: a transfer decided on that is refused.
+    assert!(matches!(
+        store.transfer(s.id, Owner::User(me), to_team, later).await,
+        Err(Error::NotFound(_))
+    ));
+    let gone = Owner::User(UserId::new());
+    assert!(matches!(
+        store.transfer(s.id, to_team, gone, later).await,
+        Err(Error::NotFound(_))
+    ));
+    let still = WebsiteRepository::find(&store, s.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .website;
+    assert_eq!(still.owner, to_team, "a refused transfer changes nothing");
+    store
+        .transfer(s.id, to_team, Owner::User(me), later)
+        .await
+        .unwrap();
 }

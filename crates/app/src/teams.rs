@@ -1,6 +1,6 @@
 use roster_domain::ports::Random;
 use roster_domain::{
-    Error, NamedMember, Page, PageRequest, Principal, Result, Team, TeamDetails, TeamId,
+    Error, NamedMember, Page, PageRequest, Principal, Result, Role, Team, TeamDetails, TeamId,
     TeamMember, TeamOrder, TeamRole, UserId, UserKey, random_uuid,
 };
 
@@ -47,7 +47,8 @@ impl TeamService {
     ///
     /// # Errors
     /// [`Error::Forbidden`] for view-only users and for a non-admin naming another owner,
-    /// [`Error::Invalid`] for a bad name, [`Error::NotFound`] if the owner does not exist
+    /// [`Error::Invalid`] for a bad name or a view-only owner, [`Error::NotFound`] if the
+    /// owner does not exist
     /// (or was deleted meanwhile), and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "teams.create", skip_all, fields(actor = %actor.id)
@@ -62,6 +63,14 @@ impl TeamService {
         let owner_id = owner.unwrap_or(actor.id);
         if owner_id != actor.id {
             require_admin(actor)?;
+            let owner = self.ports.users.find(&UserKey::Id(owner_id)).await?;
+            match owner {
+                None => return Err(Error::NotFound(format!("user not found: id {owner_id}"))),
+                Some(owner) if owner.role == Role::ViewOnly => {
+                    return Err(Error::Invalid("a view-only user may not own a team".into()));
+                }
+                Some(_) => {}
+            }
         }
         let now = self.ports.clock.now();
         let team = Team {
@@ -162,12 +171,12 @@ impl TeamService {
         self.ports.teams.delete(id, self.ports.clock.now()).await
     }
 
-    /// Joins the team whose access code is `code`, as a member; returns the membership.
-    /// Wrong codes are throttled per caller and per `client` address, like logins.
+    /// Joins the team whose access code is `code`, as a member (a view-only user, as a
+    /// view-only member); returns the membership. Wrong codes are throttled per caller and
+    /// per `client` address, like logins.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for view-only users, [`Error::Throttled`] after too many wrong
-    /// codes, [`Error::NotFound`] for an unknown code, [`Error::Conflict`] for a member
+    /// [`Error::Throttled`] after too many wrong codes, [`Error::NotFound`] for an unknown code, [`Error::Conflict`] for a member
     /// already, and the store's errors.
     #[tracing::instrument(
         level = "debug", name = "teams.join", skip_all, fields(actor = %actor.id)
@@ -178,7 +187,6 @@ impl TeamService {
         code: &str,
         client: Option<&str>,
     ) -> Result<TeamMember> {
-        require_editor(actor)?;
         let code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
         let keys = GuessKeys::access_code(actor.id, client);
         guesses::count(&self.ports, self.throttle, &keys).await?;
@@ -189,7 +197,14 @@ impl TeamService {
             .await?
             .ok_or_else(|| Error::NotFound("no team has this access code".into()))?;
         guesses::forgive(&self.ports, &keys).await?;
-        self.add(team.id, actor.id, TeamRole::Member).await
+        // Umami makes everyone who joins a member; one who may change nothing anywhere
+        // should not gain the right to change a team's websites by joining it.
+        let role = if actor.role != Role::ViewOnly {
+            TeamRole::Member
+        } else {
+            TeamRole::ViewOnly
+        };
+        self.add(team.id, actor.id, role).await
     }
 
     /// One page of a team's members (members and admins).
@@ -209,7 +224,8 @@ impl TeamService {
         self.ports.teams.members(id, page).await
     }
 
-    /// One member of a team (members and admins).
+    /// One member of a team: to the team's owners and managers and admins, as in Umami, and
+    /// to that member.
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown team or a non-member, [`Error::Forbidden`], and the
@@ -219,6 +235,9 @@ impl TeamService {
     )]
     pub async fn member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<NamedMember> {
         let details = self.get(actor, id).await?;
+        if user != actor.id {
+            require_team_manager(&self.ports, actor, id).await?;
+        }
         details
             .members
             .into_iter()
@@ -272,8 +291,7 @@ impl TeamService {
         self.ports.teams.set_member_role(id, user, role, now).await
     }
 
-    /// Removes a member (owners, managers, admins), or lets a member leave (but not a
-    /// view-only user, who changes nothing).
+    /// Removes a member (owners, managers, admins), or lets anyone leave, as in Umami.
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Forbidden`], and the store's errors.
@@ -282,7 +300,6 @@ impl TeamService {
     )]
     pub async fn remove_member(&self, actor: &Principal, id: TeamId, user: UserId) -> Result<()> {
         let details = self.find(id).await?;
-        require_editor(actor)?;
         if user != actor.id {
             self.require_manager(actor, id).await?;
         }
@@ -400,6 +417,26 @@ pub(crate) async fn require_team_manager(
     } else {
         Err(Error::Forbidden(
             "only the team's owners and managers may do this".into(),
+        ))
+    }
+}
+
+/// Admins, and the team's members but the view-only ones, pass: Umami's `website:create`,
+/// `website:update` and `website:delete` rights.
+pub(crate) async fn require_team_editor(
+    ports: &Ports,
+    actor: &Principal,
+    team: TeamId,
+) -> Result<()> {
+    if actor.role.is_admin()
+        || team_role(ports, team, actor.id)
+            .await?
+            .is_some_and(TeamRole::edits_websites)
+    {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the team's members who are not view-only may do this".into(),
         ))
     }
 }

@@ -127,8 +127,14 @@ async fn create_makes_the_caller_owner_and_refuses_view_only_and_blank_names() {
 
 #[tokio::test]
 async fn an_admin_creates_a_team_for_another_owner() {
-    let other = UserId::new();
+    let found = user("other", Role::User);
+    let other = found.id;
     let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .with(eq(UserKey::Id(other)))
+        .return_once(move |_| Ok(Some(found)));
     mocks
         .teams
         .expect_create()
@@ -139,6 +145,27 @@ async fn an_admin_creates_a_team_for_another_owner() {
         .await
         .unwrap();
     assert_eq!(owner.user_id, other);
+
+    let viewer = user("viewer", Role::ViewOnly);
+    let viewer_id = viewer.id;
+    let mut mocks = Mocks::default();
+    mocks
+        .users
+        .expect_find()
+        .return_once(move |_| Ok(Some(viewer)));
+    let err = service(mocks)
+        .create(&principal(Role::Admin), "Red", Some(viewer_id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+
+    let mut mocks = Mocks::default();
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let err = service(mocks)
+        .create(&principal(Role::Admin), "Red", Some(UserId::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -510,4 +537,65 @@ async fn only_admins_page_through_every_team() {
     assert_eq!(all.count, 0);
     let err = svc.page(&principal(Role::User), &page()).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn a_view_only_user_joins_as_a_view_only_member_and_may_leave() {
+    let t = team();
+    let viewer = principal(Role::ViewOnly);
+    let mut mocks = Mocks::default();
+    guesses_counted(&mut mocks, 1);
+    mocks.throttle.expect_take_back().returning(|_| Ok(()));
+    let found = t.clone();
+    mocks
+        .teams
+        .expect_find_by_access_code()
+        .return_once(move |_| Ok(Some(found)));
+    let id = viewer.id;
+    mocks
+        .teams
+        .expect_add_member()
+        .withf(move |m| m.user_id == id && m.role == TeamRole::ViewOnly)
+        .return_once(|_| Ok(()));
+    let member = service(mocks)
+        .join(&viewer, "team_code", None)
+        .await
+        .unwrap();
+    assert_eq!(member.role, TeamRole::ViewOnly);
+
+    let mut mocks = with_team(&t, viewer.id, Some(TeamRole::ViewOnly));
+    mocks
+        .teams
+        .expect_remove_member()
+        .with(eq(t.id), eq(id))
+        .return_once(|_, _| Ok(()));
+    service(mocks)
+        .remove_member(&viewer, t.id, viewer.id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_membership_is_read_by_managers_and_that_member_only() {
+    let t = team();
+    let member = principal(Role::User);
+    let other = UserId::new();
+    let mut mocks = Mocks::default();
+    let found = details(
+        &t,
+        &[(member.id, TeamRole::Member), (other, TeamRole::Member)],
+    );
+    mocks
+        .teams
+        .expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    let (team_id, me) = (t.id, member.id);
+    mocks.teams.expect_membership().returning(move |_, user| {
+        Ok((user == me).then(|| membership(team_id, user, TeamRole::Member)))
+    });
+    let svc = service(mocks);
+    let mine = svc.member(&member, t.id, member.id).await.unwrap();
+    assert_eq!(mine.member.user_id, member.id);
+    let err = svc.member(&member, t.id, other).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
 }

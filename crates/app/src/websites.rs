@@ -2,13 +2,13 @@ use std::collections::HashMap;
 
 use roster_domain::ports::WebsiteScope;
 use roster_domain::{
-    Error, Owner, Page, PageRequest, Principal, Result, TeamId, UserId, UserKey, Website,
-    WebsiteDetails, WebsiteId, WebsiteOrder,
+    Error, Owner, Page, PageRequest, Principal, Result, Role, TeamId, TeamRole, UserId, UserKey,
+    Website, WebsiteDetails, WebsiteId, WebsiteOrder, WebsitePatch,
 };
 
 use crate::Ports;
 use crate::policy::{require_admin, require_editor, require_self_or_admin};
-use crate::teams::{require_team_manager, team_role};
+use crate::teams::{require_team_editor, team_role};
 use crate::users::chosen_or_new;
 use crate::validate::{host_name, text_field};
 
@@ -42,8 +42,8 @@ pub struct WebsiteChanges {
     pub share_id: Option<Option<String>>,
 }
 
-/// Websites: their owner (a user, or a team's owners and managers) and admins manage
-/// them; team members see their team's.
+/// Websites: their owner (a user, or a team's members but the view-only ones) and admins
+/// manage them; every member of a team sees its websites.
 #[derive(Clone)]
 pub struct WebsiteService {
     ports: Ports,
@@ -70,7 +70,7 @@ impl WebsiteService {
                 if self.ports.teams.find(team).await?.is_none() {
                     return Err(Error::NotFound(format!("team not found: {team}")));
                 }
-                require_team_manager(&self.ports, actor, team).await?;
+                require_team_editor(&self.ports, actor, team).await?;
                 Owner::Team(team)
             }
             None => Owner::User(actor.id),
@@ -133,20 +133,34 @@ impl WebsiteService {
         if changes == WebsiteChanges::default() {
             return Ok(details);
         }
+        let patch = WebsitePatch {
+            name: changes
+                .name
+                .map(|name| text_field("name", &name, MAX_NAME))
+                .transpose()?,
+            domain: changes
+                .domain
+                .map(|domain| host_name("domain", &domain, MAX_DOMAIN))
+                .transpose()?,
+            share_id: changes
+                .share_id
+                .map(|share_id| {
+                    share_id
+                        .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
+                        .transpose()
+                })
+                .transpose()?,
+            reset_at: None,
+        };
+        let now = self.ports.clock.now();
+        self.ports.websites.update(id, &patch, now).await?;
         let website = &mut details.website;
-        if let Some(name) = &changes.name {
-            website.name = text_field("name", name, MAX_NAME)?;
+        website.name = patch.name.unwrap_or(std::mem::take(&mut website.name));
+        website.domain = patch.domain.unwrap_or(std::mem::take(&mut website.domain));
+        if let Some(share_id) = patch.share_id {
+            website.share_id = share_id;
         }
-        if let Some(domain) = &changes.domain {
-            website.domain = host_name("domain", domain, MAX_DOMAIN)?;
-        }
-        if let Some(share_id) = changes.share_id {
-            website.share_id = share_id
-                .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
-                .transpose()?;
-        }
-        website.updated_at = self.ports.clock.now();
-        self.ports.websites.update(website).await?;
+        website.updated_at = now;
         Ok(details)
     }
 
@@ -163,10 +177,78 @@ impl WebsiteService {
         let mut details = self.find(id).await?;
         self.require_manager(actor, &details.website).await?;
         let now = self.ports.clock.now();
+        let patch = WebsitePatch {
+            reset_at: Some(now),
+            ..WebsitePatch::default()
+        };
+        self.ports.websites.update(id, &patch, now).await?;
         details.website.reset_at = Some(now);
         details.website.updated_at = now;
-        self.ports.websites.update(&details.website).await?;
         Ok(details)
+    }
+
+    /// Gives a website to a user or a team. Besides admins, as in Umami: a team's owner may
+    /// take a team website for themselves, and whoever owns a website may give it to a team
+    /// they own or manage. A view-only user may not be given one.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown website, user or team, [`Error::Forbidden`],
+    /// [`Error::Invalid`] for a view-only recipient, and the store's errors.
+    #[tracing::instrument(
+        level = "debug", name = "websites.transfer", skip_all, fields(actor = %actor.id)
+    )]
+    pub async fn transfer(
+        &self,
+        actor: &Principal,
+        id: WebsiteId,
+        to: Owner,
+    ) -> Result<WebsiteDetails> {
+        let details = self.find(id).await?;
+        let from = details.website.owner;
+        require_editor(actor)?;
+        let allowed = actor.role.is_admin()
+            || match (from, to) {
+                (Owner::Team(team), Owner::User(user)) => {
+                    user == actor.id
+                        && team_role(&self.ports, team, actor.id).await? == Some(TeamRole::Owner)
+                }
+                (Owner::User(owner), Owner::Team(team)) => {
+                    owner == actor.id
+                        && team_role(&self.ports, team, actor.id)
+                            .await?
+                            .is_some_and(TeamRole::manages)
+                }
+                _ => false,
+            };
+        if !allowed {
+            return Err(Error::Forbidden(
+                "you may not transfer this website there".into(),
+            ));
+        }
+        match to {
+            Owner::User(user) => {
+                let recipient = self.ports.users.find(&UserKey::Id(user)).await?;
+                match recipient {
+                    None => return Err(Error::NotFound(format!("user not found: id {user}"))),
+                    Some(u) if u.role == Role::ViewOnly => {
+                        return Err(Error::Invalid(
+                            "a view-only user may not own a website".into(),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Owner::Team(team) => {
+                if self.ports.teams.find(team).await?.is_none() {
+                    return Err(Error::NotFound(format!("team not found: {team}")));
+                }
+            }
+        }
+        if from != to {
+            let now = self.ports.clock.now();
+            self.ports.websites.transfer(id, from, to, now).await?;
+        }
+        self.find(id).await
     }
 
     /// Deletes a website (softly: it disappears from every list and lookup).
@@ -279,7 +361,7 @@ impl WebsiteService {
             _ if actor.role.is_admin() => Ok(()),
             Owner::User(owner) if owner == actor.id => Ok(()),
             Owner::User(_) => Err(Error::Forbidden("this website is not yours".into())),
-            Owner::Team(team) => require_team_manager(&self.ports, actor, team).await,
+            Owner::Team(team) => require_team_editor(&self.ports, actor, team).await,
         }
     }
 }

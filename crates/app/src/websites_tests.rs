@@ -2,12 +2,13 @@ use mockall::predicate::eq;
 use roster_domain::ports::WebsiteScope;
 use roster_domain::{
     Error, NamedMember, Owner, Page, PageRequest, Role, Team, TeamDetails, TeamId, TeamMember,
-    TeamRole, UserId, Website, WebsiteDetails, WebsiteId, WebsiteOrder,
+    TeamRole, User, UserId, UserKey, Website, WebsiteDetails, WebsiteId, WebsiteOrder,
+    WebsitePatch,
 };
 use uuid::Uuid;
 
 use super::*;
-use crate::fixture::{Mocks, principal, t0};
+use crate::fixture::{Mocks, principal, t0, user};
 
 fn service(mocks: Mocks) -> WebsiteService {
     WebsiteService::new(mocks.ports())
@@ -89,7 +90,7 @@ fn input(team: Option<TeamId>) -> NewWebsite {
 }
 
 #[tokio::test]
-async fn users_create_their_own_and_managers_their_teams_websites() {
+async fn users_create_their_own_and_team_members_their_teams_websites() {
     let actor = principal(Role::User);
     let id = actor.id;
     let mut mocks = Mocks::default();
@@ -112,7 +113,14 @@ async fn users_create_their_own_and_managers_their_teams_websites() {
         .await
         .unwrap();
 
-    let err = service(in_team(actor.id, Some(TeamRole::Member)))
+    // Umami's team-member may create team websites; team-view-only may not.
+    let mut mocks = in_team(actor.id, Some(TeamRole::Member));
+    mocks.websites.expect_create().return_once(Ok);
+    service(mocks)
+        .create(&actor, input(Some(team)))
+        .await
+        .unwrap();
+    let err = service(in_team(actor.id, Some(TeamRole::ViewOnly)))
         .create(&actor, input(Some(team)))
         .await
         .unwrap_err();
@@ -188,8 +196,17 @@ async fn owners_update_and_delete_view_only_owners_and_others_may_not() {
     mocks
         .websites
         .expect_update()
-        .withf(|w| w.name == "Journal" && w.share_id.is_none() && w.domain == "blog.example")
-        .return_once(|_| Ok(()));
+        .withf(move |site, patch, now| {
+            *site == id
+                && *patch
+                    == WebsitePatch {
+                        name: Some("Journal".into()),
+                        share_id: Some(None),
+                        ..WebsitePatch::default()
+                    }
+                && *now == t0()
+        })
+        .return_once(|_, _, _| Ok(()));
     mocks
         .websites
         .expect_delete()
@@ -301,8 +318,15 @@ async fn a_reset_stamps_reset_at_and_needs_the_rights_to_change() {
     mocks
         .websites
         .expect_update()
-        .withf(|w| w.reset_at == Some(t0()) && w.updated_at == t0())
-        .return_once(|_| Ok(()));
+        .withf(move |site, patch, _| {
+            *site == id
+                && *patch
+                    == WebsitePatch {
+                        reset_at: Some(t0()),
+                        ..WebsitePatch::default()
+                    }
+        })
+        .return_once(|_, _, _| Ok(()));
     let svc = service(mocks);
     let reset = svc.reset(&owner, id).await.unwrap();
     assert_eq!(reset.website.reset_at, Some(t0()));
@@ -333,4 +357,138 @@ async fn only_admins_page_through_every_website() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn team_members_change_team_websites_and_view_only_members_may_not() {
+    let member = principal(Role::User);
+    let shared = site(Owner::Team(TeamId::new()));
+    let id = shared.website.id;
+    let mut mocks = in_team(member.id, Some(TeamRole::Member));
+    found(&mut mocks, &shared);
+    mocks.websites.expect_update().return_once(|_, _, _| Ok(()));
+    service(mocks).reset(&member, id).await.unwrap();
+
+    let mut mocks = in_team(member.id, Some(TeamRole::ViewOnly));
+    found(&mut mocks, &shared);
+    let err = service(mocks).reset(&member, id).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+fn recipient(mocks: &mut Mocks, found: User) {
+    mocks
+        .users
+        .expect_find()
+        .withf(move |key| *key == UserKey::Id(found.id))
+        .return_once(move |_| Ok(Some(found)));
+}
+
+#[tokio::test]
+async fn a_team_owner_takes_a_team_website_for_themselves_and_nobody_else_does() {
+    let actor = principal(Role::User);
+    let team = TeamId::new();
+    let shared = site(Owner::Team(team));
+    let id = shared.website.id;
+    let me = User {
+        id: actor.id,
+        ..user("me", Role::User)
+    };
+    let mut mocks = in_team(actor.id, Some(TeamRole::Owner));
+    found(&mut mocks, &shared);
+    recipient(&mut mocks, me);
+    mocks
+        .websites
+        .expect_transfer()
+        .with(
+            eq(id),
+            eq(Owner::Team(team)),
+            eq(Owner::User(actor.id)),
+            eq(t0()),
+        )
+        .return_once(|_, _, _, _| Ok(()));
+    service(mocks)
+        .transfer(&actor, id, Owner::User(actor.id))
+        .await
+        .unwrap();
+
+    // A manager may not, nor may an owner give it to someone else.
+    for (role, to) in [
+        (TeamRole::Manager, actor.id),
+        (TeamRole::Owner, UserId::new()),
+    ] {
+        let mut mocks = in_team(actor.id, Some(role));
+        found(&mut mocks, &shared);
+        let err = service(mocks)
+            .transfer(&actor, id, Owner::User(to))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{role:?}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_owner_gives_a_website_to_a_team_they_manage() {
+    let actor = principal(Role::User);
+    let own = site(Owner::User(actor.id));
+    let id = own.website.id;
+    let team = TeamId::new();
+    let mut mocks = in_team(actor.id, Some(TeamRole::Manager));
+    found(&mut mocks, &own);
+    mocks
+        .websites
+        .expect_transfer()
+        .with(
+            eq(id),
+            eq(Owner::User(actor.id)),
+            eq(Owner::Team(team)),
+            eq(t0()),
+        )
+        .return_once(|_, _, _, _| Ok(()));
+    service(mocks)
+        .transfer(&actor, id, Owner::Team(team))
+        .await
+        .unwrap();
+
+    let mut mocks = in_team(actor.id, Some(TeamRole::Member));
+    found(&mut mocks, &own);
+    let err = service(mocks)
+        .transfer(&actor, id, Owner::Team(team))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn admins_transfer_anywhere_but_never_to_a_view_only_user_or_nobody() {
+    let admin = principal(Role::Admin);
+    let own = site(Owner::User(UserId::new()));
+    let id = own.website.id;
+    let viewer = user("viewer", Role::ViewOnly);
+    let mut mocks = Mocks::default();
+    found(&mut mocks, &own);
+    recipient(&mut mocks, viewer.clone());
+    let err = service(mocks)
+        .transfer(&admin, id, Owner::User(viewer.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+
+    let mut mocks = Mocks::default();
+    found(&mut mocks, &own);
+    mocks.users.expect_find().return_once(|_| Ok(None));
+    let err = service(mocks)
+        .transfer(&admin, id, Owner::User(UserId::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+
+    let team = TeamId::new();
+    let mut mocks = Mocks::default();
+    found(&mut mocks, &own);
+    mocks.teams.expect_find().return_once(|_| Ok(None));
+    let err = service(mocks)
+        .transfer(&admin, id, Owner::Team(team))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
 }

@@ -31,4 +31,4 @@ pub use session::{EndSessions, Principal, TokenHash};
 pub use team::{NamedMember, Team, TeamDetails, TeamId, TeamMember, TeamRole};
 pub use user::{Role, User, UserId, UserKey, UserPatch, UserStats};
 pub use username::Username;
-pub use website::{Owner, Website, WebsiteDetails, WebsiteId};
+pub use website::{Owner, Website, WebsiteDetails, WebsiteId, WebsitePatch};

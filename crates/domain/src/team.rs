@@ -43,9 +43,14 @@ impl TeamRole {
         }
     }
 
-    /// Owners and managers rename the team, manage its members and its websites.
+    /// Owners and managers rename the team and manage its members.
     pub fn manages(self) -> bool {
         matches!(self, Self::Owner | Self::Manager)
+    }
+
+    /// Every role but view-only creates, changes and deletes the team's websites.
+    pub fn edits_websites(self) -> bool {
+        self != Self::ViewOnly
     }
 }
 

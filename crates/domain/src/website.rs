@@ -37,3 +37,14 @@ pub struct WebsiteDetails {
     /// The name of who created a team's website, while they exist.
     pub creator_name: Option<Username>,
 }
+
+/// A change to a stored website: `None` leaves a column alone, and `share_id: Some(None)`
+/// clears it. Only the columns named are written, so that concurrent changes to different
+/// fields both survive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebsitePatch {
+    pub name: Option<String>,
+    pub domain: Option<String>,
+    pub share_id: Option<Option<String>>,
+    pub reset_at: Option<DateTime<Utc>>,
+}

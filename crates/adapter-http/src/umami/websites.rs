@@ -2,10 +2,12 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use roster_app::{NewWebsite, WebsiteChanges};
-use roster_domain::{TeamId, WebsiteId, WebsiteOrder};
+use roster_domain::{Error, Owner, TeamId, UserId, WebsiteId, WebsiteOrder};
 use uuid::Uuid;
 
-use super::types::{CreateWebsiteBody, Done, Paged, UpdateWebsiteBody, WebsiteView};
+use super::types::{
+    CreateWebsiteBody, Done, Paged, TransferWebsiteBody, UpdateWebsiteBody, WebsiteView,
+};
 use super::{ListQuery, Tag, UmamiResult, websites_page};
 use crate::AppState;
 use crate::auth::Caller;
@@ -17,7 +19,12 @@ pub(crate) struct WebsitesApi;
 #[OpenApi]
 impl WebsitesApi {
     /// Create a website for the caller or, with `teamId`, for a team the caller manages.
-    #[oai(path = "/websites", method = "post", tag = "Tag::Websites")]
+    #[oai(
+        path = "/websites",
+        method = "post",
+        tag = "Tag::Websites",
+        operation_id = "createWebsite"
+    )]
     async fn create(
         &self,
         Caller(actor): Caller,
@@ -39,7 +46,12 @@ impl WebsitesApi {
 
     /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `domain`, `createdAt`), `sortDescending`, `includeTeams`.
-    #[oai(path = "/websites", method = "get", tag = "Tag::Websites")]
+    #[oai(
+        path = "/websites",
+        method = "get",
+        tag = "Tag::Websites",
+        operation_id = "listWebsites"
+    )]
     async fn mine(
         &self,
         Caller(actor): Caller,
@@ -51,7 +63,12 @@ impl WebsitesApi {
 
     /// Every website (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `domain`, `createdAt`), `sortDescending`.
-    #[oai(path = "/admin/websites", method = "get", tag = "Tag::Websites")]
+    #[oai(
+        path = "/admin/websites",
+        method = "get",
+        tag = "Tag::Websites",
+        operation_id = "getAdminWebsites"
+    )]
     async fn all(
         &self,
         Caller(actor): Caller,
@@ -68,7 +85,12 @@ impl WebsitesApi {
     }
 
     /// One website (its owner, its team's members, admins).
-    #[oai(path = "/websites/:websiteId", method = "get", tag = "Tag::Websites")]
+    #[oai(
+        path = "/websites/:websiteId",
+        method = "get",
+        tag = "Tag::Websites",
+        operation_id = "getWebsite"
+    )]
     async fn get(
         &self,
         Caller(actor): Caller,
@@ -81,7 +103,12 @@ impl WebsitesApi {
 
     /// Change a website's name, domain or shareId (its owner, team owners and managers,
     /// admins).
-    #[oai(path = "/websites/:websiteId", method = "post", tag = "Tag::Websites")]
+    #[oai(
+        path = "/websites/:websiteId",
+        method = "post",
+        tag = "Tag::Websites",
+        operation_id = "updateWebsite"
+    )]
     async fn update(
         &self,
         Caller(actor): Caller,
@@ -106,7 +133,8 @@ impl WebsitesApi {
     #[oai(
         path = "/websites/:websiteId",
         method = "delete",
-        tag = "Tag::Websites"
+        tag = "Tag::Websites",
+        operation_id = "deleteWebsite"
     )]
     async fn delete(
         &self,
@@ -127,7 +155,8 @@ impl WebsitesApi {
     #[oai(
         path = "/websites/:websiteId/reset",
         method = "post",
-        tag = "Tag::Websites"
+        tag = "Tag::Websites",
+        operation_id = "resetWebsite"
     )]
     async fn reset(
         &self,
@@ -141,5 +170,36 @@ impl WebsitesApi {
             .reset(&actor, WebsiteId(id.0))
             .await?;
         Ok(JsonReply(Done::new()))
+    }
+
+    /// Give a website to a user (`userId`, which wins when both are sent) or to a team
+    /// (`teamId`): admins; a team's owner taking a team website for themselves; a website's
+    /// owner giving it to a team they own or manage.
+    #[oai(
+        path = "/websites/:websiteId/transfer",
+        method = "post",
+        tag = "Tag::Websites",
+        operation_id = "transferWebsite"
+    )]
+    async fn transfer(
+        &self,
+        Caller(actor): Caller,
+        state: Data<&AppState>,
+        #[oai(name = "websiteId")] id: Path<Uuid>,
+        JsonRequest(body): JsonRequest<TransferWebsiteBody>,
+    ) -> UmamiResult<JsonReply<WebsiteView>> {
+        let to = match (body.user_id, body.team_id) {
+            (Some(user), _) => Owner::User(UserId(user)),
+            (None, Some(team)) => Owner::Team(TeamId(team)),
+            (None, None) => {
+                return Err(Error::Invalid("send userId or teamId".into()).into());
+            }
+        };
+        let site = state
+            .roster
+            .websites()
+            .transfer(&actor, WebsiteId(id.0), to)
+            .await?;
+        Ok(JsonReply(site.into()))
     }
 }

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    Page, PageRequest, Result, TeamId, UserId, Website, WebsiteDetails, WebsiteId, WebsiteOrder,
+    Owner, Page, PageRequest, Result, TeamId, UserId, Website, WebsiteDetails, WebsiteId,
+    WebsiteOrder, WebsitePatch,
 };
 
 /// Which websites a list covers.
@@ -35,12 +36,25 @@ pub trait WebsiteRepository: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn find(&self, id: WebsiteId) -> Result<Option<WebsiteDetails>>;
 
-    /// Saves a website's name, domain, share id and reset time.
+    /// Writes the columns `patch` names, and `updated_at`.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] if it is gone; [`crate::Error::Conflict`] if the share id
     /// is taken; [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn update(&self, website: &Website) -> Result<()>;
+    async fn update(&self, id: WebsiteId, patch: &WebsitePatch, now: DateTime<Utc>) -> Result<()>;
+
+    /// Gives a website that `from` owns to `to`, provided `to` still exists.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] if the website is gone or no longer `from`'s, or `to` is
+    /// gone; [`crate::Error::Unavailable`] if the store cannot be reached.
+    async fn transfer(
+        &self,
+        id: WebsiteId,
+        from: Owner,
+        to: Owner,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Marks a website deleted.
     ///

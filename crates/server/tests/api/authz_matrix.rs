@@ -154,7 +154,7 @@ fn table() -> Vec<Row> {
             "POST",
             "/umami/api/teams/join",
             Some(json!({ "accessCode": "{code}" })),
-            [403, 409, 200],
+            [409, 409, 200],
         ),
         row("GET", "/umami/api/teams/{team}", None, [200, 200, 200]),
         row(
@@ -234,7 +234,7 @@ fn table() -> Vec<Row> {
             "DELETE",
             "/umami/api/teams/{team}/users/{viewer}",
             None,
-            [403, 200, 200],
+            [200, 200, 200],
         ),
         row(
             "DELETE",
@@ -328,6 +328,30 @@ fn table() -> Vec<Row> {
             "POST",
             "/umami/api/websites/{other_site}/reset",
             None,
+            [403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/umami/api/websites/{team_site}/transfer",
+            Some(json!({ "userId": "{self}" })),
+            [403, 200, 200],
+        ),
+        row(
+            "POST",
+            "/umami/api/websites/{site}/transfer",
+            Some(json!({ "teamId": "{team}" })),
+            [403, 200, 200],
+        ),
+        row(
+            "POST",
+            "/umami/api/websites/{other_site}/transfer",
+            Some(json!({ "teamId": "{team}" })),
+            [403, 403, 200],
+        ),
+        row(
+            "POST",
+            "/umami/api/websites/{site}/transfer",
+            Some(json!({ "userId": "{other}" })),
             [403, 403, 200],
         ),
     ]

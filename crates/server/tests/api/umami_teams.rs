@@ -65,7 +65,7 @@ async fn a_new_team_is_owned_by_its_creator(app: TestApp) {
         (json!(id), json!("team-owner"))
     );
     assert_eq!(body[1]["teamId"], body[0]["id"]);
-    let (_, viewer) = app.umami_user(&admin, "viewer", "view-only").await;
+    let (viewer_id, viewer) = app.umami_user(&admin, "viewer", "view-only").await;
     let refused = app
         .umami(
             Method::POST,
@@ -116,6 +116,16 @@ async fn a_new_team_is_owned_by_its_creator(app: TestApp) {
         .umami(Method::POST, "/teams", Some(&admin), Some(ghost))
         .await;
     assert_eq!(missing.0, StatusCode::NOT_FOUND, "{}", missing.1);
+    let for_viewer = json!({ "name": "Glass", "ownerId": viewer_id });
+    let refused = app
+        .umami(Method::POST, "/teams", Some(&admin), Some(for_viewer))
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "view-only",
+    );
 }
 
 async fn members_see_a_team_and_outsiders_do_not(app: TestApp) {
@@ -238,11 +248,12 @@ async fn joining_by_access_code(app: TestApp) {
         "team-not-found",
         "access code",
     );
-    assert_umami_error(
-        &join(&app, &viewer, &team.code).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "view-only",
+    // A view-only user joins, as a view-only member, and may leave again.
+    let (status, body) = join(&app, &viewer, &team.code).await;
+    assert_eq!(
+        (status, &body["role"]),
+        (StatusCode::OK, &json!("team-view-only")),
+        "{body}"
     );
     let (_, members) = app
         .umami(
@@ -254,6 +265,33 @@ async fn joining_by_access_code(app: TestApp) {
         .await;
     assert_eq!(members["count"], json!(1));
     assert_eq!(members["data"][0]["user"]["username"], json!("joiner"));
+    // A member reads their own membership, not another's.
+    let joiner_path = format!("/teams/{}/users/{joiner_id}", team.id);
+    let viewer_path = format!(
+        "/teams/{}/users/{}",
+        team.id,
+        body["userId"].as_str().unwrap()
+    );
+    let (status, own) = app
+        .umami(Method::GET, &viewer_path, Some(&viewer), None)
+        .await;
+    assert_eq!(
+        (status, &own["role"]),
+        (StatusCode::OK, &json!("team-view-only"))
+    );
+    let refused = app
+        .umami(Method::GET, &joiner_path, Some(&viewer), None)
+        .await;
+    assert_umami_error(
+        &refused,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "owners and managers",
+    );
+    let (status, left) = app
+        .umami(Method::DELETE, &viewer_path, Some(&viewer), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
 }
 
 async fn admins_and_managers_manage_members(app: TestApp) {

@@ -12,6 +12,9 @@ roster_test_support::on_every_backend!(
     website_lists_search_sort_and_include_teams,
     a_reset_stamps_reset_at_for_those_who_may_change_the_website,
     admins_page_and_search_every_website_and_team,
+    websites_are_transferred_as_umami_allows,
+    a_transfer_racing_the_deletion_of_its_team_leaves_no_live_orphan,
+    a_rename_racing_a_reset_keeps_both,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
@@ -125,14 +128,17 @@ async fn team_websites_follow_team_roles(app: TestApp) {
         )
         .await;
     let team_id = team[0]["id"].as_str().unwrap().to_owned();
-    let add = json!({ "userId": member_id, "role": "team-member" });
-    app.umami(
-        Method::POST,
-        &format!("/teams/{team_id}/users"),
-        Some(&owner),
-        Some(add),
-    )
-    .await;
+    let (viewer_id, viewer) = app.umami_user(&admin, "viewer", "user").await;
+    for (id, role) in [(member_id, "team-member"), (viewer_id, "team-view-only")] {
+        let add = json!({ "userId": id, "role": role });
+        app.umami(
+            Method::POST,
+            &format!("/teams/{team_id}/users"),
+            Some(&owner),
+            Some(add),
+        )
+        .await;
+    }
 
     let (status, site) = create(
         &app,
@@ -149,29 +155,50 @@ async fn team_websites_follow_team_roles(app: TestApp) {
         site.get("user").is_none(),
         "a team's website has no owning user: {site}"
     );
-    let refused = create(
+    // As in Umami, a team-member creates and changes the team's websites; a view-only
+    // member only sees them.
+    let (status, made) = create(
         &app,
         &member,
         json!({ "name": "M", "domain": "m.example", "teamId": team_id }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let refused = create(
+        &app,
+        &viewer,
+        json!({ "name": "V", "domain": "v.example", "teamId": team_id }),
     )
     .await;
     assert_umami_error(
         &refused,
         StatusCode::FORBIDDEN,
         "forbidden",
-        "owners and managers",
+        "not view-only",
     );
     let ghost = create(&app, &owner, json!({ "name": "G", "domain": "g.example", "teamId": "6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b" })).await;
     assert_umami_error(&ghost, StatusCode::NOT_FOUND, "not-found", "team not found");
 
     let path = format!("/websites/{}", site["id"].as_str().unwrap());
-    let (status, _) = app.umami(Method::GET, &path, Some(&member), None).await;
+    let (status, _) = app.umami(Method::GET, &path, Some(&viewer), None).await;
     assert_eq!(status, StatusCode::OK, "members see their team's websites");
-    let refused = app
+    let (status, renamed) = app
         .umami(
             Method::POST,
             &path,
             Some(&member),
+            Some(json!({ "name": "Renamed" })),
+        )
+        .await;
+    assert_eq!(
+        (status, &renamed["name"]),
+        (StatusCode::OK, &json!("Renamed"))
+    );
+    let refused = app
+        .umami(
+            Method::POST,
+            &path,
+            Some(&viewer),
             Some(json!({ "name": "Hijack" })),
         )
         .await;
@@ -179,8 +206,15 @@ async fn team_websites_follow_team_roles(app: TestApp) {
         &refused,
         StatusCode::FORBIDDEN,
         "forbidden",
-        "owners and managers",
+        "not view-only",
     );
+    app.umami(
+        Method::DELETE,
+        &format!("/websites/{}", made["id"].as_str().unwrap()),
+        Some(&member),
+        None,
+    )
+    .await;
     let (_, listed) = app
         .umami(
             Method::GET,
@@ -373,5 +407,170 @@ async fn admins_page_and_search_every_website_and_team(app: TestApp) {
     for path in ["/admin/websites", "/admin/teams"] {
         let refused = app.umami(Method::GET, path, Some(&ann), None).await;
         assert_eq!(refused.0, StatusCode::FORBIDDEN, "{path}: {}", refused.1);
+    }
+}
+
+async fn websites_are_transferred_as_umami_allows(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (owner_id, owner) = app.umami_user(&admin, "owner", "user").await;
+    let (viewer_id, _) = app.umami_user(&admin, "viewer", "view-only").await;
+    let (_, team) = app
+        .umami(
+            Method::POST,
+            "/teams",
+            Some(&owner),
+            Some(json!({ "name": "Blue" })),
+        )
+        .await;
+    let team_id = team[0]["id"].as_str().unwrap().to_owned();
+    let (_, site) = create(&app, &owner, json!({ "name": "S", "domain": "s.example" })).await;
+    let transfer = format!("/websites/{}/transfer", site["id"].as_str().unwrap());
+
+    let (status, moved) = app
+        .umami(
+            Method::POST,
+            &transfer,
+            Some(&owner),
+            Some(json!({ "teamId": team_id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (&moved["teamId"], &moved["userId"]),
+        (&json!(team_id), &Value::Null)
+    );
+    let (_, listed) = app
+        .umami(
+            Method::GET,
+            &format!("/teams/{team_id}/websites"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(listed["count"], json!(1), "{listed}");
+
+    let (status, back) = app
+        .umami(
+            Method::POST,
+            &transfer,
+            Some(&owner),
+            Some(json!({ "userId": owner_id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(
+        (&back["userId"], &back["teamId"]),
+        (&json!(owner_id), &Value::Null)
+    );
+    assert_eq!(back["user"]["username"], json!("owner"));
+
+    let nowhere = app
+        .umami(Method::POST, &transfer, Some(&owner), Some(json!({})))
+        .await;
+    assert_umami_error(
+        &nowhere,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "userId or teamId",
+    );
+    let to_viewer = app
+        .umami(
+            Method::POST,
+            &transfer,
+            Some(&admin),
+            Some(json!({ "userId": viewer_id })),
+        )
+        .await;
+    assert_umami_error(
+        &to_viewer,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "view-only",
+    );
+    let ghost = json!({ "teamId": "6f1c3e1e-8f5b-4b7a-9b1a-0c2d3e4f5a6b" });
+    let to_ghost = app
+        .umami(Method::POST, &transfer, Some(&admin), Some(ghost))
+        .await;
+    assert_umami_error(
+        &to_ghost,
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "team not found",
+    );
+    let not_a_uuid = app
+        .umami(
+            Method::POST,
+            &transfer,
+            Some(&admin),
+            Some(json!({ "userId": "x" })),
+        )
+        .await;
+    assert_eq!(not_a_uuid.0, StatusCode::BAD_REQUEST, "{}", not_a_uuid.1);
+}
+
+/// A website moved to a team while the team is being deleted ends deleted with it, or the
+/// transfer is refused: never a live website of a team that is gone.
+async fn a_transfer_racing_the_deletion_of_its_team_leaves_no_live_orphan(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, owner) = app.umami_user(&admin, "owner", "user").await;
+    for round in 0..8 {
+        let (_, team) = app
+            .umami(
+                Method::POST,
+                "/teams",
+                Some(&owner),
+                Some(json!({ "name": "T" })),
+            )
+            .await;
+        let team_id = team[0]["id"].as_str().unwrap().to_owned();
+        let domain = format!("r{round}.example");
+        let (_, site) = create(&app, &owner, json!({ "name": "S", "domain": domain })).await;
+        let site_path = format!("/websites/{}", site["id"].as_str().unwrap());
+        let (transfer_path, team_path) =
+            (format!("{site_path}/transfer"), format!("/teams/{team_id}"));
+        let transfer = app.umami(
+            Method::POST,
+            &transfer_path,
+            Some(&owner),
+            Some(json!({ "teamId": team_id })),
+        );
+        let delete = app.umami(Method::DELETE, &team_path, Some(&owner), None);
+        let ((moved, body), (deleted, _)) = tokio::join!(transfer, delete);
+        assert!(
+            // Refused as not found, or as not the owner of a team that is gone.
+            moved.is_success() || [StatusCode::NOT_FOUND, StatusCode::FORBIDDEN].contains(&moved),
+            "{moved} {body}"
+        );
+        assert_eq!(deleted, StatusCode::OK);
+        let (status, after) = app.umami(Method::GET, &site_path, Some(&admin), None).await;
+        if moved.is_success() {
+            assert_eq!(status, StatusCode::NOT_FOUND, "round {round}: {after}");
+        } else {
+            assert_eq!(after["userId"], site["userId"], "round {round}: {after}");
+        }
+    }
+}
+
+/// Changes to different fields of one website never undo each other.
+async fn a_rename_racing_a_reset_keeps_both(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, owner) = app.umami_user(&admin, "owner", "user").await;
+    for round in 0..8 {
+        let (_, site) = create(&app, &owner, json!({ "name": "S", "domain": "s.example" })).await;
+        let path = format!("/websites/{}", site["id"].as_str().unwrap());
+        let name = format!("Renamed {round}");
+        let rename = app.umami(
+            Method::POST,
+            &path,
+            Some(&owner),
+            Some(json!({ "name": name })),
+        );
+        let reset_path = format!("{path}/reset");
+        let reset = app.umami(Method::POST, &reset_path, Some(&owner), None);
+        let ((renamed, _), (was_reset, _)) = tokio::join!(rename, reset);
+        assert_eq!((renamed, was_reset), (StatusCode::OK, StatusCode::OK));
+        let (_, after) = app.umami(Method::GET, &path, Some(&owner), None).await;
+        assert_eq!(after["name"], json!(name), "{after}");
+        assert!(after["resetAt"].is_string(), "{after}");
     }
 }

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::UserRef;
 use crate::reply::{rfc3339, rfc3339_or_null};
 
-/// A website; a user's website names its owner in `user`.
+/// A website; a user's website names its owner in `user`, a team's website its creator in
+/// `createUser` (while they exist).
 #[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiWebsite", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
@@ -34,11 +35,9 @@ pub(crate) struct WebsiteView {
     #[oai(nullable)]
     #[serde(serialize_with = "rfc3339_or_null")]
     pub deleted_at: Option<DateTime<Utc>>,
-    /// The owner, for a user's website.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
-    /// Who created it, for a team's website (while they exist).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_user: Option<UserRef>,
@@ -100,6 +99,17 @@ pub(crate) struct UpdateWebsiteBody {
     #[serde(default, deserialize_with = "present")]
     #[oai(nullable)]
     pub share_id: Option<Option<String>>,
+}
+
+/// Where a website goes: to `userId` when sent, else to `teamId`.
+#[derive(Object, Deserialize, Debug)]
+#[oai(rename = "UmamiTransferWebsite", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TransferWebsiteBody {
+    #[oai(nullable)]
+    pub user_id: Option<Uuid>,
+    #[oai(nullable)]
+    pub team_id: Option<Uuid>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
