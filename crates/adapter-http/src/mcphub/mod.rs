@@ -92,7 +92,12 @@ fn role_of(
 #[OpenApi]
 impl McpHubApi {
     /// List every user.
-    #[oai(path = "/users", method = "get", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users",
+        method = "get",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubListUsers"
+    )]
     async fn list(
         &self,
         auth: McpAuth,
@@ -106,7 +111,12 @@ impl McpHubApi {
     }
 
     /// Get one user by name.
-    #[oai(path = "/users/:username", method = "get", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users/:username",
+        method = "get",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubGetUser"
+    )]
     async fn get(
         &self,
         auth: McpAuth,
@@ -123,7 +133,12 @@ impl McpHubApi {
     }
 
     /// Create a user.
-    #[oai(path = "/users", method = "post", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users",
+        method = "post",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubCreateUser"
+    )]
     async fn create(
         &self,
         auth: McpAuth,
@@ -145,7 +160,12 @@ impl McpHubApi {
     }
 
     /// Change a user's password, role, servers or groups.
-    #[oai(path = "/users/:username", method = "put", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users/:username",
+        method = "put",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubUpdateUser"
+    )]
     async fn update(
         &self,
         auth: McpAuth,
@@ -181,7 +201,12 @@ impl McpHubApi {
     }
 
     /// Delete a user (not yourself, not the last admin).
-    #[oai(path = "/users/:username", method = "delete", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users/:username",
+        method = "delete",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubDeleteUser"
+    )]
     async fn delete(
         &self,
         auth: McpAuth,
@@ -201,7 +226,12 @@ impl McpHubApi {
     }
 
     /// Counts of users, admins, and users per server and per group.
-    #[oai(path = "/users-stats", method = "get", tag = "Tag::McpHubUsers")]
+    #[oai(
+        path = "/users-stats",
+        method = "get",
+        tag = "Tag::McpHubUsers",
+        operation_id = "mcphubGetUserStats"
+    )]
     async fn stats(
         &self,
         auth: McpAuth,
@@ -213,7 +243,12 @@ impl McpHubApi {
     }
 
     /// Log in with a username and password; the token works in both dialects.
-    #[oai(path = "/auth/login", method = "post", tag = "Tag::McpHubAuth")]
+    #[oai(
+        path = "/auth/login",
+        method = "post",
+        tag = "Tag::McpHubAuth",
+        operation_id = "mcphubLogin"
+    )]
     async fn login(
         &self,
         state: Data<&AppState>,
@@ -241,7 +276,8 @@ impl McpHubApi {
     #[oai(
         path = "/auth/change-password",
         method = "post",
-        tag = "Tag::McpHubAuth"
+        tag = "Tag::McpHubAuth",
+        operation_id = "mcphubChangePassword"
     )]
     async fn change_password(
         &self,
@@ -270,7 +306,12 @@ impl McpHubApi {
     }
 
     /// The caller, as stored now; MCPHub's web frontend asks on every page load.
-    #[oai(path = "/auth/user", method = "get", tag = "Tag::McpHubAuth")]
+    #[oai(
+        path = "/auth/user",
+        method = "get",
+        tag = "Tag::McpHubAuth",
+        operation_id = "mcphubGetCurrentUser"
+    )]
     async fn current_user(
         &self,
         auth: McpAuth,

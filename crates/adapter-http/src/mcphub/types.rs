@@ -154,7 +154,9 @@ impl ErrorBody for Message {
     }
 }
 
-/// A new user. `isAdmin` is accepted in place of `role`.
+/// A new user; `role` defaults to `user`, and `isAdmin` is accepted in its place.
+// A field of a referenced schema carries no description or `nullable`: poem-openapi would
+// wrap it in an `allOf`, which some client generators drop.
 #[derive(Object, Deserialize)]
 #[oai(rename = "McpCreateUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
@@ -162,8 +164,6 @@ pub(crate) struct CreateUserBody {
     pub username: String,
     /// At least 6 characters.
     pub password: String,
-    /// Defaults to `user`.
-    #[oai(nullable)]
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,
@@ -188,7 +188,6 @@ pub(crate) struct UpdateUserBody {
     pub password: Option<String>,
     #[oai(nullable)]
     pub new_password: Option<String>,
-    #[oai(nullable)]
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,

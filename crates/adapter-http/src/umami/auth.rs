@@ -26,7 +26,12 @@ async fn login_user(state: &AppState, actor: &Principal) -> UmamiResult<LoginUse
 #[OpenApi]
 impl AuthApi {
     /// Log in; the token works in both dialects.
-    #[oai(path = "/auth/login", method = "post", tag = "Tag::Auth")]
+    #[oai(
+        path = "/auth/login",
+        method = "post",
+        tag = "Tag::Auth",
+        operation_id = "login"
+    )]
     async fn login(
         &self,
         state: Data<&AppState>,
@@ -55,7 +60,12 @@ impl AuthApi {
     }
 
     /// End the session of the presented token.
-    #[oai(path = "/auth/logout", method = "post", tag = "Tag::Auth")]
+    #[oai(
+        path = "/auth/logout",
+        method = "post",
+        tag = "Tag::Auth",
+        operation_id = "logout"
+    )]
     async fn logout(
         &self,
         auth: BearerToken,
@@ -67,7 +77,12 @@ impl AuthApi {
     }
 
     /// The user behind the presented token.
-    #[oai(path = "/auth/verify", method = "post", tag = "Tag::Auth")]
+    #[oai(
+        path = "/auth/verify",
+        method = "post",
+        tag = "Tag::Auth",
+        operation_id = "verify"
+    )]
     async fn verify(
         &self,
         Caller(actor): Caller,
@@ -77,7 +92,12 @@ impl AuthApi {
     }
 
     /// The caller.
-    #[oai(path = "/me", method = "get", tag = "Tag::Auth")]
+    #[oai(
+        path = "/me",
+        method = "get",
+        tag = "Tag::Auth",
+        operation_id = "getMe"
+    )]
     async fn me(
         &self,
         Caller(actor): Caller,
@@ -91,7 +111,12 @@ impl AuthApi {
 
     /// The caller's teams. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `createdAt`), `sortDescending`.
-    #[oai(path = "/me/teams", method = "get", tag = "Tag::Auth")]
+    #[oai(
+        path = "/me/teams",
+        method = "get",
+        tag = "Tag::Auth",
+        operation_id = "getMyTeams"
+    )]
     async fn my_teams(
         &self,
         Caller(actor): Caller,
@@ -103,7 +128,12 @@ impl AuthApi {
 
     /// The caller's websites. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `domain`, `createdAt`), `sortDescending`, `includeTeams`.
-    #[oai(path = "/me/websites", method = "get", tag = "Tag::Auth")]
+    #[oai(
+        path = "/me/websites",
+        method = "get",
+        tag = "Tag::Auth",
+        operation_id = "getMyWebsites"
+    )]
     async fn my_websites(
         &self,
         Caller(actor): Caller,
@@ -114,7 +144,12 @@ impl AuthApi {
     }
 
     /// Change the caller's password; every other session of the caller ends.
-    #[oai(path = "/me/password", method = "post", tag = "Tag::Auth")]
+    #[oai(
+        path = "/me/password",
+        method = "post",
+        tag = "Tag::Auth",
+        operation_id = "updateMyPassword"
+    )]
     async fn my_password(
         &self,
         auth: BearerToken,

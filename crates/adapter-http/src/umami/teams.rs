@@ -20,7 +20,12 @@ pub(crate) struct TeamsApi;
 #[OpenApi]
 impl TeamsApi {
     /// Create a team owned by the caller; answers `[team, ownerMembership]`.
-    #[oai(path = "/teams", method = "post", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams",
+        method = "post",
+        tag = "Tag::Teams",
+        operation_id = "createTeam"
+    )]
     async fn create(
         &self,
         Caller(actor): Caller,
@@ -41,7 +46,12 @@ impl TeamsApi {
 
     /// Every team (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `createdAt`), `sortDescending`.
-    #[oai(path = "/admin/teams", method = "get", tag = "Tag::Teams")]
+    #[oai(
+        path = "/admin/teams",
+        method = "get",
+        tag = "Tag::Teams",
+        operation_id = "getAdminTeams"
+    )]
     async fn all(
         &self,
         Caller(actor): Caller,
@@ -55,7 +65,12 @@ impl TeamsApi {
 
     /// The caller's teams. Query: `page`, `pageSize`, `query`, `orderBy` (`name`,
     /// `createdAt`), `sortDescending`.
-    #[oai(path = "/teams", method = "get", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams",
+        method = "get",
+        tag = "Tag::Teams",
+        operation_id = "getTeams"
+    )]
     async fn mine(
         &self,
         Caller(actor): Caller,
@@ -66,7 +81,12 @@ impl TeamsApi {
     }
 
     /// Join a team by its access code, as a member; answers the membership.
-    #[oai(path = "/teams/join", method = "post", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/join",
+        method = "post",
+        tag = "Tag::Teams",
+        operation_id = "joinTeam"
+    )]
     async fn join(
         &self,
         Caller(actor): Caller,
@@ -88,7 +108,12 @@ impl TeamsApi {
     }
 
     /// One team with its members (members and admins).
-    #[oai(path = "/teams/:teamId", method = "get", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId",
+        method = "get",
+        tag = "Tag::Teams",
+        operation_id = "getTeam"
+    )]
     async fn get(
         &self,
         Caller(actor): Caller,
@@ -100,7 +125,12 @@ impl TeamsApi {
     }
 
     /// Rename a team, or set its logo or access code (owners, managers, admins).
-    #[oai(path = "/teams/:teamId", method = "post", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId",
+        method = "post",
+        tag = "Tag::Teams",
+        operation_id = "updateTeam"
+    )]
     async fn update(
         &self,
         Caller(actor): Caller,
@@ -122,7 +152,12 @@ impl TeamsApi {
     }
 
     /// Delete a team (its owner, admins); its websites are deleted with it.
-    #[oai(path = "/teams/:teamId", method = "delete", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId",
+        method = "delete",
+        tag = "Tag::Teams",
+        operation_id = "deleteTeam"
+    )]
     async fn delete(
         &self,
         Caller(actor): Caller,
@@ -135,7 +170,12 @@ impl TeamsApi {
 
     /// A team's members (members and admins). Query: `page`, `pageSize`, `query`
     /// (usernames), `orderBy` (`name`, `createdAt`), `sortDescending`.
-    #[oai(path = "/teams/:teamId/users", method = "get", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId/users",
+        method = "get",
+        tag = "Tag::Teams",
+        operation_id = "getTeamUsers"
+    )]
     async fn members(
         &self,
         Caller(actor): Caller,
@@ -153,7 +193,12 @@ impl TeamsApi {
     }
 
     /// Add a user to a team (owners, managers, admins).
-    #[oai(path = "/teams/:teamId/users", method = "post", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId/users",
+        method = "post",
+        tag = "Tag::Teams",
+        operation_id = "createTeamUser"
+    )]
     async fn add_member(
         &self,
         Caller(actor): Caller,
@@ -173,7 +218,8 @@ impl TeamsApi {
     #[oai(
         path = "/teams/:teamId/users/:userId",
         method = "get",
-        tag = "Tag::Teams"
+        tag = "Tag::Teams",
+        operation_id = "getTeamUser"
     )]
     async fn member(
         &self,
@@ -194,7 +240,8 @@ impl TeamsApi {
     #[oai(
         path = "/teams/:teamId/users/:userId",
         method = "post",
-        tag = "Tag::Teams"
+        tag = "Tag::Teams",
+        operation_id = "updateTeamUser"
     )]
     async fn set_role(
         &self,
@@ -216,7 +263,8 @@ impl TeamsApi {
     #[oai(
         path = "/teams/:teamId/users/:userId",
         method = "delete",
-        tag = "Tag::Teams"
+        tag = "Tag::Teams",
+        operation_id = "deleteTeamUser"
     )]
     async fn remove_member(
         &self,
@@ -235,7 +283,12 @@ impl TeamsApi {
 
     /// A team's websites (members and admins). Query: `page`, `pageSize`, `query`,
     /// `orderBy` (`name`, `domain`, `createdAt`), `sortDescending`.
-    #[oai(path = "/teams/:teamId/websites", method = "get", tag = "Tag::Teams")]
+    #[oai(
+        path = "/teams/:teamId/websites",
+        method = "get",
+        tag = "Tag::Teams",
+        operation_id = "getTeamWebsites"
+    )]
     async fn websites(
         &self,
         Caller(actor): Caller,

@@ -67,7 +67,12 @@ impl Type for UserList {
 #[OpenApi]
 impl UsersApi {
     /// Create a user (admins).
-    #[oai(path = "/users", method = "post", tag = "Tag::Users")]
+    #[oai(
+        path = "/users",
+        method = "post",
+        tag = "Tag::Users",
+        operation_id = "createUser"
+    )]
     async fn create(
         &self,
         Caller(actor): Caller,
@@ -91,7 +96,12 @@ impl UsersApi {
 
     /// Every user (admins). Query: `page`, `pageSize`, `query`, `orderBy` (`username`,
     /// `createdAt`), `sortDescending`; with any of them the answer is one page.
-    #[oai(path = "/admin/users", method = "get", tag = "Tag::Users")]
+    #[oai(
+        path = "/admin/users",
+        method = "get",
+        tag = "Tag::Users",
+        operation_id = "getAdminUsers"
+    )]
     async fn list(
         &self,
         Caller(actor): Caller,
@@ -122,7 +132,12 @@ impl UsersApi {
     }
 
     /// One user (admins, or the user).
-    #[oai(path = "/users/:userId", method = "get", tag = "Tag::Users")]
+    #[oai(
+        path = "/users/:userId",
+        method = "get",
+        tag = "Tag::Users",
+        operation_id = "getUser"
+    )]
     async fn get(
         &self,
         Caller(actor): Caller,
@@ -138,7 +153,12 @@ impl UsersApi {
     }
 
     /// Change a user (admins); a user may change only their own password.
-    #[oai(path = "/users/:userId", method = "post", tag = "Tag::Users")]
+    #[oai(
+        path = "/users/:userId",
+        method = "post",
+        tag = "Tag::Users",
+        operation_id = "updateUser"
+    )]
     async fn update(
         &self,
         Caller(actor): Caller,
@@ -161,7 +181,12 @@ impl UsersApi {
     }
 
     /// Delete a user (admins; not oneself, not the last admin).
-    #[oai(path = "/users/:userId", method = "delete", tag = "Tag::Users")]
+    #[oai(
+        path = "/users/:userId",
+        method = "delete",
+        tag = "Tag::Users",
+        operation_id = "deleteUser"
+    )]
     async fn delete(
         &self,
         Caller(actor): Caller,
@@ -178,7 +203,12 @@ impl UsersApi {
 
     /// A user's websites (admins, or the user). Query: `page`, `pageSize`, `query`,
     /// `orderBy` (`name`, `domain`, `createdAt`), `sortDescending`, `includeTeams`.
-    #[oai(path = "/users/:userId/websites", method = "get", tag = "Tag::Users")]
+    #[oai(
+        path = "/users/:userId/websites",
+        method = "get",
+        tag = "Tag::Users",
+        operation_id = "getUserWebsites"
+    )]
     async fn websites(
         &self,
         Caller(actor): Caller,
@@ -192,7 +222,12 @@ impl UsersApi {
 
     /// A user's teams (admins, or the user), each with `_count` and `teamUser`. Query:
     /// `page`, `pageSize`, `query`, `orderBy` (`name`, `createdAt`), `sortDescending`.
-    #[oai(path = "/users/:userId/teams", method = "get", tag = "Tag::Users")]
+    #[oai(
+        path = "/users/:userId/teams",
+        method = "get",
+        tag = "Tag::Users",
+        operation_id = "getUserTeams"
+    )]
     async fn teams(
         &self,
         Caller(actor): Caller,

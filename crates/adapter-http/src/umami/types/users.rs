@@ -11,7 +11,8 @@ use uuid::Uuid;
 use super::roles::UmamiRole;
 use crate::reply::rfc3339;
 
-/// A user, as every user endpoint returns one.
+/// A user, as every user endpoint returns one; in `/admin/users` `_count.websites` says how
+/// many websites the user owns.
 #[derive(Object, Debug, Serialize)]
 #[oai(rename = "UmamiUser", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
@@ -21,7 +22,6 @@ pub(crate) struct UserView {
     pub role: UmamiRole,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
-    /// In `/admin/users`: how many websites the user owns.
     #[oai(rename = "_count", skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none", rename = "_count")]
     pub count: Option<UserCount>,
