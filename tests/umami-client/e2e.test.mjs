@@ -334,6 +334,27 @@ describe('Roster Umami dialect through @umami/api-client', () => {
     assert.deepEqual(page.data.map((tu) => tu.userId).sort(), [s.user.id, s.user2.id].sort());
   });
 
+  step('createMyApiKey, then the key works as the apiKey option and as a token', async () => {
+    const made = await s.user.c.createMyApiKey({ name: 'e2e' });
+    assert.match(made.key, /^umami_[0-9a-zA-Z]{32}$/);
+    assert.equal(made.keyPrefix, made.key.slice(0, 14));
+    const keys = await s.user.c.getMyApiKeys();
+    assert.deepEqual(keys.map((k) => k.id), [made.id]);
+    assert.equal(keys[0].key, undefined);
+    for (const c of [new UmamiClient({ baseUrl, apiKey: made.key }), client(made.key)]) {
+      const me = await c.getMe();
+      assert.equal(me.authType, 'api-key');
+      assert.equal(me.user.id, s.user.id);
+      await fails(c.getMyApiKeys(), 403, 'forbidden');
+    }
+    s.userKey = made;
+  });
+  step('deleteMyApiKey, then the key gets 401', async () => {
+    assert.deepEqual(await s.user.c.deleteMyApiKey({ keyId: s.userKey.id }), { ok: true });
+    await fails(client(s.userKey.key).getMe(), 401, 'unauthorized');
+    await fails(s.user.c.deleteMyApiKey({ keyId: s.userKey.id }), 404, 'not-found');
+  });
+
   step('deleteWebsite', async () => {
     assert.deepEqual(await s.user.c.deleteWebsite(s.site.id), { ok: true });
     await fails(s.user.c.getWebsite(s.site.id), 404, 'not-found');

@@ -3,6 +3,7 @@
 //! [`Store`] implements the domain's storage ports; [`Store::connect`] opens a database by
 //! URL and [`Store::migrate`] brings its schema up to date.
 
+mod api_keys;
 #[cfg(feature = "bulk")]
 mod bulk;
 mod cache;

@@ -136,6 +136,7 @@ async fn find_principal(
         id: UserId(id),
         username: Username::parse(&username).map_err(corrupt)?,
         role: role.parse().map_err(corrupt)?,
+        api_key: None,
     };
     Ok(Some((principal, expires_at)))
 }

@@ -20,7 +20,7 @@ use crate::Store;
 use crate::cache::parse_version;
 use crate::change::UserChange;
 use crate::counts::{self, Deltas};
-use crate::entities::{meta, session, user, user_group, user_server, website};
+use crate::entities::{api_key, meta, session, user, user_group, user_server, website};
 use crate::error::{conflict_on, db_err, retrying, transaction_conflict};
 use crate::query::{contains, window};
 use crate::teams;
@@ -204,6 +204,10 @@ impl Store {
         let (updated, _) = find_user(&txn, &UserKey::Id(id))
             .await?
             .ok_or_else(|| Error::internal("updated user vanished"))?;
+        // Decided on the row as stored under its lock, so that no demotion misses it.
+        if updated.role.rank() < current.role.rank() {
+            revoke_api_keys(&txn, id.0).await?;
+        }
         let mut counts = Deltas::default();
         counts.user(current.role, &current.servers, &current.groups, -1);
         counts.user(updated.role, &updated.servers, &updated.groups, 1);
@@ -223,6 +227,7 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        revoke_api_keys(&txn, id.0).await?;
         replace_grants(&txn, id.0, Some(&BTreeSet::new()), Some(&BTreeSet::new())).await?;
         teams::leave_all(&txn, id.0, now).await?;
         website::Entity::update_many()
@@ -303,6 +308,16 @@ async fn lock_user(txn: &impl ConnectionTrait, id: UserId, write: Write) -> Resu
         .lock(kind)
         .into_tuple::<Uuid>()
         .all(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Ends every API key of a user who lost rights or is being deleted.
+async fn revoke_api_keys(txn: &impl ConnectionTrait, user: Uuid) -> Result<()> {
+    api_key::Entity::delete_many()
+        .filter(api_key::Column::UserId.eq(user))
+        .exec(txn)
         .await
         .map_err(db_err)?;
     Ok(())

@@ -5,7 +5,7 @@ use roster_domain::{Error, PasswordPolicy, Principal, Result, User, UserKey, Use
 
 use crate::guesses::{self, GuessKeys};
 use crate::token::random_hex;
-use crate::{AuthConfig, Ports, Token, hash_token};
+use crate::{AuthConfig, Ports, Token, hash_token, is_api_key};
 
 /// The message for every failed login: it never tells which half was wrong.
 const BAD_CREDENTIALS: &str = "invalid username or password";
@@ -148,19 +148,27 @@ impl AuthService {
     #[tracing::instrument(level = "debug", name = "auth.authenticate", skip_all)]
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let now = self.ports.clock.now();
-        self.ports
-            .sessions
-            .principal(&hash_token(token), now)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated("invalid or expired token".into()))
+        let hash = hash_token(token);
+        let found = if is_api_key(token) {
+            self.ports.api_keys.principal(&hash, now).await?
+        } else {
+            self.ports.sessions.principal(&hash, now).await?
+        };
+        found.ok_or_else(|| Error::Unauthenticated("invalid or expired token".into()))
     }
 
     /// Ends the session of a token; an unknown token is already ended.
     ///
     /// # Errors
-    /// The store's errors.
+    /// [`Error::Invalid`] for an API key, which ends only when revoked, and the store's
+    /// errors.
     #[tracing::instrument(level = "debug", name = "auth.logout", skip_all)]
     pub async fn logout(&self, token: &str) -> Result<()> {
+        if is_api_key(token) {
+            return Err(Error::Invalid(
+                "an API key is not logged out: revoke it to end it".into(),
+            ));
+        }
         self.ports.sessions.revoke(&hash_token(token)).await
     }
 }

@@ -499,3 +499,23 @@ async fn a_random_source_that_fails_fails_the_login_without_opening_a_session() 
         matches!(outcome, Err(Error::Internal { detail: m, .. }) if m.contains("random source"))
     );
 }
+
+#[tokio::test]
+async fn api_keys_are_resolved_by_the_key_store_and_never_logged_out() {
+    let key = "umami_0123456789abcdefghijklmnopqrstuv";
+    let who = principal(Role::User);
+    let expected = who.clone();
+    let mut mocks = mocks();
+    mocks
+        .api_keys
+        .expect_principal()
+        .withf(move |hash, now| *hash == hash_token(key) && *now == t0())
+        .return_once(move |_, _| Ok(Some(who)));
+    mocks.api_keys.expect_principal().returning(|_, _| Ok(None));
+    let svc = service(mocks).await;
+    assert_eq!(svc.authenticate(key).await.unwrap(), expected);
+    let err = svc.authenticate("umami_revoked").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated(_)));
+    let err = svc.logout(key).await.unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+}

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 use roster_domain::ports::{
-    MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockTeamRepository,
-    MockUserRepository, MockWebsiteRepository, Random,
+    MockApiKeyStore, MockClock, MockLoginThrottle, MockPasswordHasher, MockSessionStore,
+    MockTeamRepository, MockUserRepository, MockWebsiteRepository, Random,
 };
 use roster_domain::{Principal, Result, Role, User, UserId, Username};
 
@@ -36,6 +36,7 @@ pub(crate) fn principal_of(user: &User) -> Principal {
         id: user.id,
         username: user.username.clone(),
         role: user.role,
+        api_key: None,
     }
 }
 
@@ -51,6 +52,7 @@ pub(crate) struct Mocks {
     pub teams: MockTeamRepository,
     pub websites: MockWebsiteRepository,
     pub sessions: MockSessionStore,
+    pub api_keys: MockApiKeyStore,
     pub throttle: MockLoginThrottle,
     pub hasher: MockPasswordHasher,
 }
@@ -64,6 +66,7 @@ impl Mocks {
             teams: Arc::new(self.teams),
             websites: Arc::new(self.websites),
             sessions: Arc::new(self.sessions),
+            api_keys: Arc::new(self.api_keys),
             throttle: Arc::new(self.throttle),
             hasher: Arc::new(self.hasher),
             clock: Arc::new(clock),

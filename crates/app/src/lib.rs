@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod api_keys;
 mod auth;
 mod bootstrap;
 mod config;
@@ -26,10 +27,11 @@ mod fixture;
 /// The domain this crate speaks: entities, values, errors and the ports adapters implement.
 pub use roster_domain as domain;
 
+pub use api_keys::{ApiKeyService, NewApiKey};
 pub use auth::{AuthService, LoginOutcome};
 pub use config::{AuthConfig, ThrottleConfig};
 pub use roster::{Ports, Roster};
 pub use teams::{TeamChanges, TeamService};
-pub use token::{Token, hash_token};
+pub use token::{API_KEY_PREFIX, Token, hash_token, is_api_key};
 pub use users::{CreateUser, ImportedUser, UpdateUser, UserService};
 pub use websites::{NewWebsite, WebsiteChanges, WebsiteService};

@@ -58,6 +58,7 @@ mod tests {
             id: UserId::new(),
             username: Username::parse("p").unwrap(),
             role,
+            api_key: None,
         }
     }
 

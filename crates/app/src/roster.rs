@@ -2,11 +2,11 @@ use std::sync::Arc;
 
 use roster_domain::Result;
 use roster_domain::ports::{
-    Clock, LoginThrottle, PasswordHasher, Random, SessionStore, TeamRepository, UserRepository,
-    WebsiteRepository,
+    ApiKeyStore, Clock, LoginThrottle, PasswordHasher, Random, SessionStore, TeamRepository,
+    UserRepository, WebsiteRepository,
 };
 
-use crate::{AuthConfig, AuthService, TeamService, UserService, WebsiteService};
+use crate::{ApiKeyService, AuthConfig, AuthService, TeamService, UserService, WebsiteService};
 
 /// The adapters the use-cases run on.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct Ports {
     pub websites: Arc<dyn WebsiteRepository>,
     /// Where login sessions live.
     pub sessions: Arc<dyn SessionStore>,
+    /// Where API keys live.
+    pub api_keys: Arc<dyn ApiKeyStore>,
     /// Where failed logins are counted.
     pub throttle: Arc<dyn LoginThrottle>,
     /// How passwords are hashed and checked.
@@ -30,8 +32,8 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// Ports on one store that keeps users, teams, websites, sessions and login failures
-    /// (as `roster_db::Store` does), with `hasher`, `clock` and `random`.
+    /// Ports on one store that keeps users, teams, websites, sessions, API keys and login
+    /// failures (as `roster_db::Store` does), with `hasher`, `clock` and `random`.
     pub fn on_store<S>(
         store: S,
         hasher: impl PasswordHasher + 'static,
@@ -43,6 +45,7 @@ impl Ports {
             + TeamRepository
             + WebsiteRepository
             + SessionStore
+            + ApiKeyStore
             + LoginThrottle
             + 'static,
     {
@@ -52,6 +55,7 @@ impl Ports {
             teams: store.clone(),
             websites: store.clone(),
             sessions: store.clone(),
+            api_keys: store.clone(),
             throttle: store,
             hasher: Arc::new(hasher),
             clock: Arc::new(clock),
@@ -68,6 +72,7 @@ pub struct Roster {
     users: UserService,
     teams: TeamService,
     websites: WebsiteService,
+    api_keys: ApiKeyService,
     auth: AuthService,
 }
 
@@ -81,6 +86,7 @@ impl Roster {
             users: UserService::new(ports.clone(), config.password_policy, config.throttle),
             teams: TeamService::new(ports.clone(), config.throttle),
             websites: WebsiteService::new(ports.clone()),
+            api_keys: ApiKeyService::new(ports.clone()),
             auth: AuthService::new(ports.clone(), config).await?,
             ports,
             config,
@@ -100,6 +106,11 @@ impl Roster {
     /// Managing websites.
     pub fn websites(&self) -> &WebsiteService {
         &self.websites
+    }
+
+    /// Users' API keys.
+    pub fn api_keys(&self) -> &ApiKeyService {
+        &self.api_keys
     }
 
     /// Logins and sessions.

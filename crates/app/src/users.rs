@@ -9,6 +9,7 @@ use roster_domain::ports::Random;
 use roster_domain::random_uuid;
 use uuid::Uuid;
 
+use crate::api_keys::require_session;
 use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
@@ -264,6 +265,10 @@ impl UserService {
     ) -> Result<User> {
         require_self_or_admin(actor, key)?;
         let target = self.find(key).await?;
+        if input.password.is_some() && target.id == actor.id {
+            // Else a leaked key could take over its owner's account.
+            require_session(actor)?;
+        }
         if !actor.role.is_admin() {
             // A name may have changed hands since the actor's principal was read.
             if target.id != actor.id {
@@ -347,6 +352,7 @@ impl UserService {
         client: Option<&str>,
         session: &str,
     ) -> Result<User> {
+        require_session(actor)?;
         let keys = GuessKeys::password(actor.username.as_str(), client);
         guesses::count(&self.ports, self.throttle, &keys).await?;
         let me = self.find(&UserKey::Id(actor.id)).await?;

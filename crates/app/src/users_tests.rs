@@ -695,3 +695,36 @@ async fn a_name_that_changed_hands_does_not_let_a_user_change_its_new_owner() {
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn an_api_key_changes_no_password_of_its_owner() {
+    let me = user("me", Role::Admin);
+    let actor = Principal {
+        api_key: Some(roster_domain::ApiKeyRef {
+            id: roster_domain::ApiKeyId::new(),
+            name: "ci".into(),
+        }),
+        ..principal_of(&me)
+    };
+    let mut mocks = Mocks::default();
+    let found = me.clone();
+    mocks
+        .users
+        .expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    let svc = service(mocks);
+    let change = UpdateUser {
+        password: Some("brand-new".into()),
+        ..UpdateUser::default()
+    };
+    let err = svc
+        .update(&actor, &UserKey::Id(me.id), change)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    let err = svc
+        .change_own_password(&actor, "old", "brand-new", None, "umami_x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+}

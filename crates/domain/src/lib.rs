@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP, SQL or an async runtime; the `mock` feature adds mockall
 //! mocks of every port for unit tests of the use-cases.
 
+mod api_key;
 mod email;
 mod error;
 mod id;
@@ -19,6 +20,7 @@ mod website;
 #[cfg(test)]
 mod proptests;
 
+pub use api_key::{ApiKey, ApiKeyId, ApiKeyRef};
 pub use email::Email;
 pub use error::{Cause, Conflict, Error, Result};
 pub use id::random_uuid;

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::{Role, UserId, Username};
+use crate::{ApiKeyRef, Role, UserId, Username};
 
 /// The SHA-256 of a bearer token: the only form in which a token is stored or logged.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -37,6 +37,9 @@ pub struct Principal {
     pub id: UserId,
     pub username: Username,
     pub role: Role,
+    /// The API key the caller presented, when it was one rather than a login session:
+    /// a key may not mint keys or change its owner's password.
+    pub api_key: Option<ApiKeyRef>,
 }
 
 impl Principal {
@@ -52,6 +55,7 @@ impl Principal {
             id: UserId(uuid::Uuid::nil()),
             username: Username::parse(tool)?,
             role: Role::Admin,
+            api_key: None,
         })
     }
 

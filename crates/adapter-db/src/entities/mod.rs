@@ -1,5 +1,6 @@
 //! sea-orm entities: the tables as the repositories see them.
 
+pub(crate) mod api_key;
 pub(crate) mod login_failure;
 pub(crate) mod meta;
 pub(crate) mod session;

@@ -11,6 +11,7 @@ mod m0003_mysql_binary_keys;
 mod m0004_users_version;
 mod m0005_user_counts;
 mod m0006_user_email;
+mod m0007_api_keys;
 
 pub(crate) struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_users_version::Migration),
             Box::new(m0005_user_counts::Migration),
             Box::new(m0006_user_email::Migration),
+            Box::new(m0007_api_keys::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The MCPHub users API: users addressed by name, `{success, data | message}` envelopes,
 //! admin-only management.
 
+mod keys;
 mod types;
 
 use poem::web::{Data, RemoteAddr};
@@ -31,7 +32,7 @@ enum Tag {
     /// MCPHub users API: manage users by name (admins only).
     #[oai(rename = "MCPHub users")]
     McpHubUsers,
-    /// MCPHub login.
+    /// MCPHub login, the caller, and the caller's bearer keys.
     #[oai(rename = "MCPHub auth")]
     McpHubAuth,
 }
@@ -45,8 +46,13 @@ enum Created {
 
 pub(crate) struct McpHubApi;
 
-pub(crate) fn service(prefix: &str) -> OpenApiService<McpHubApi, ()> {
-    OpenApiService::new(McpHubApi, "Roster", env!("CARGO_PKG_VERSION")).url_prefix(prefix)
+pub(crate) fn service(prefix: &str) -> OpenApiService<(McpHubApi, keys::KeysApi), ()> {
+    OpenApiService::new(
+        (McpHubApi, keys::KeysApi),
+        "Roster",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .url_prefix(prefix)
 }
 
 pub(crate) fn routes(prefix: &str) -> impl Endpoint + 'static {

@@ -324,6 +324,21 @@ mod tests {
         );
         check
             .read::<UpdateUserBody>(json!({"role": "view-only", "servers": null, "groups": ["g"]}));
+        use super::super::keys::KeyView;
+        let key = || KeyView {
+            id: uuid::Uuid::from_u128(9),
+            name: "ci".into(),
+            token: "umami_abcdefgh...".into(),
+            enabled: true,
+            kind: "user".into(),
+            owner: "ana".into(),
+            access_type: "all".into(),
+            allowed_groups: vec![],
+            allowed_servers: vec![],
+        };
+        check.written(&Envelope::<KeyView>::ok(key()));
+        check.written(&Envelope::<Vec<KeyView>>::ok(vec![key()]));
+        check.read::<super::super::keys::CreateKeyBody>(json!({"name": "ci"}));
         check.covers_every_schema_of(&crate::mcphub::service("").spec());
     }
 }

@@ -51,6 +51,7 @@ impl AuthApi {
             id: outcome.user.id,
             username: outcome.user.username.clone(),
             role: outcome.user.role,
+            api_key: None,
         };
         let teams = login_teams(&state, &actor, actor.id).await?;
         Ok(JsonReply(LoginResult {
@@ -104,8 +105,14 @@ impl AuthApi {
         state: Data<&AppState>,
     ) -> UmamiResult<JsonReply<Me>> {
         Ok(JsonReply(Me {
-            auth_type: "session".into(),
+            auth_type: if actor.api_key.is_some() {
+                "api-key"
+            } else {
+                "session"
+            }
+            .into(),
             user: login_user(&state, &actor).await?,
+            api_key: actor.api_key.clone().map(Into::into),
         }))
     }
 

@@ -1,6 +1,7 @@
 //! The Umami users API: users addressed by id, teams and websites in pages, errors as
 //! `{"error": {"code", "message", "status"}}`. Usable by `@umami/api-client`.
 
+mod api_keys;
 mod auth;
 mod params;
 mod teams;
@@ -29,7 +30,7 @@ type ListQuery = Query<ListParams>;
 
 #[derive(Tags)]
 enum Tag {
-    /// Umami: log in and out, and the caller.
+    /// Umami: log in and out, the caller, and the caller's API keys.
     #[oai(rename = "Umami auth")]
     Auth,
     /// Umami: users by id.
@@ -45,6 +46,7 @@ enum Tag {
 
 type Apis = (
     auth::AuthApi,
+    api_keys::ApiKeysApi,
     users::UsersApi,
     teams::TeamsApi,
     websites::WebsitesApi,
@@ -53,6 +55,7 @@ type Apis = (
 pub(crate) fn service(prefix: &str) -> OpenApiService<Apis, ()> {
     let apis = (
         auth::AuthApi,
+        api_keys::ApiKeysApi,
         users::UsersApi,
         teams::TeamsApi,
         websites::WebsitesApi,

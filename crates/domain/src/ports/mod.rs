@@ -1,6 +1,7 @@
 //! The ports: what the use-cases need from the outside world. Adapters implement them;
 //! with the `mock` feature each has a mockall mock (`MockUserRepository`, …).
 
+mod api_keys;
 mod clock;
 mod hasher;
 mod random;
@@ -10,6 +11,9 @@ mod throttle;
 mod users;
 mod websites;
 
+pub use api_keys::ApiKeyStore;
+#[cfg(feature = "mock")]
+pub use api_keys::MockApiKeyStore;
 #[cfg(feature = "mock")]
 pub use clock::MockClock;
 pub use clock::{Clock, SystemClock};

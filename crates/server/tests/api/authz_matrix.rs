@@ -30,7 +30,7 @@ const CALLERS: [&str; 6] = [
 /// `{team}` the user's team (the view-only user is a member), `{other_team}` another's
 /// (with `{other_member}` in it),
 /// `{site}` the user's website, `{team_site}` the team's, `{other_site}` another's,
-/// `{code}` the user's team's access code.
+/// `{code}` the user's team's access code, `{uma_key}` the user's API key.
 type Row = (&'static str, &'static str, Option<Value>, [u16; 6]);
 
 const DENY: [u16; 3] = [401, 401, 401];
@@ -354,6 +354,28 @@ fn table() -> Vec<Row> {
             Some(json!({ "userId": "{other}" })),
             [403, 403, 200],
         ),
+        // API keys: each caller's own.
+        row("GET", "/umami/api/me/api-keys", None, [200, 200, 200]),
+        row(
+            "POST",
+            "/umami/api/me/api-keys",
+            Some(json!({ "name": "k" })),
+            [200, 200, 200],
+        ),
+        row(
+            "DELETE",
+            "/umami/api/me/api-keys/{uma_key}",
+            None,
+            [404, 200, 404],
+        ),
+        row("GET", "/api/auth/keys", None, [200, 200, 200]),
+        row(
+            "POST",
+            "/api/auth/keys",
+            Some(json!({ "name": "k" })),
+            [201, 201, 201],
+        ),
+        row("DELETE", "/api/auth/keys/{uma_key}", None, [404, 200, 404]),
     ]
 }
 
@@ -435,6 +457,7 @@ async fn world() -> World {
     )
     .await;
 
+    let uma_key = post(&app, "/me/api-keys", &uma, json!({ "name": "uma's" })).await;
     let revoked = app.token("uma", "password-1").await;
     post(&app, "/auth/logout", &revoked, json!(null)).await;
     let store = roster_db::Store::connect(&app.db_url).await.unwrap();
@@ -465,6 +488,7 @@ async fn world() -> World {
         ("{team}", team_id),
         ("{other_team}", other_team_id),
         ("{code}", code),
+        ("{uma_key}", uma_key["id"].as_str().unwrap().to_owned()),
         ("{site}", site["id"].as_str().unwrap().to_owned()),
         ("{team_site}", team_site["id"].as_str().unwrap().to_owned()),
         (

@@ -2,6 +2,7 @@
 //! PostgreSQL and MySQL. One test binary, as in zero2prod, so it links once.
 
 mod abuse;
+mod api_keys;
 mod authz_matrix;
 mod cli;
 mod cluster;

@@ -6,6 +6,7 @@ use roster_domain::{Team, User};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::api_keys::ApiKeyRefView;
 use super::roles::UmamiRole;
 use crate::reply::rfc3339;
 
@@ -64,9 +65,12 @@ pub(crate) struct LoginResult {
 #[oai(rename = "UmamiMe", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Me {
-    /// Always `session`: Roster has no API keys or share tokens.
+    /// `session` for a login's token, `api-key` for an API key.
     pub auth_type: String,
     pub user: LoginUser,
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ApiKeyRefView>,
 }
 
 #[derive(Object, Deserialize)]

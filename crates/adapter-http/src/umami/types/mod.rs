@@ -1,5 +1,6 @@
 //! The Umami dialect's bodies, with the field names of Umami's API, a file per resource.
 
+mod api_keys;
 mod auth;
 mod common;
 mod roles;
@@ -10,6 +11,7 @@ mod websites;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use api_keys::*;
 pub(crate) use auth::*;
 pub(crate) use common::*;
 pub(crate) use teams::*;

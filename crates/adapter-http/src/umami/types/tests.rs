@@ -116,6 +116,31 @@ fn every_schema_reads_and_writes_as_serde_does() {
     check.written(&Me {
         auth_type: "session".into(),
         user: login_user(),
+        api_key: None,
+    });
+    check.written(&Me {
+        auth_type: "api-key".into(),
+        user: login_user(),
+        api_key: Some(ApiKeyRefView {
+            id: Uuid::from_u128(9),
+            name: "ci".into(),
+        }),
+    });
+    for last_used_at in [None, Some(at("2026-01-02T00:00:00Z"))] {
+        check.written(&vec![ApiKeyView {
+            id: Uuid::from_u128(9),
+            name: "ci".into(),
+            key_prefix: "umami_abcdefgh".into(),
+            last_used_at,
+            created_at: at("2026-01-01T00:00:00Z"),
+        }]);
+    }
+    check.written(&NewApiKeyView {
+        id: Uuid::from_u128(9),
+        name: "ci".into(),
+        key_prefix: "umami_abcdefgh".into(),
+        created_at: at("2026-01-01T00:00:00Z"),
+        key: "umami_abcdefgh012345678901234567890123".into(),
     });
     for view in [member(None), member(Some(user_ref()))] {
         check.written(&view);
@@ -188,5 +213,8 @@ fn every_schema_reads_and_writes_as_serde_does() {
     );
     check.read::<UpdateWebsiteBody>(json!({"name": "s", "shareId": "x"}));
     check.read::<UpdateWebsiteBody>(json!({"domain": "e.com"}));
+    check.read::<TransferWebsiteBody>(json!({"userId": id}));
+    check.read::<TransferWebsiteBody>(json!({"teamId": id, "userId": null}));
+    check.read::<CreateApiKeyBody>(json!({"name": "ci"}));
     check.covers_every_schema_of(&crate::umami::service("").spec());
 }
