@@ -643,6 +643,14 @@ def umami_websites(s: State) -> None:
     eq({x.id for x in api.call(ops.umami_users.get_user_websites, admin, user_id=carol.id).data}, {site.id}, "getUserWebsites of carol")
     eq(api.call(ops.umami_users.get_user_teams, carol.client, user_id=carol.id).count, 1, "getUserTeams of carol")
     admin_users = {x.username: x for x in api.call(ops.umami_users.get_admin_users, admin)}
+    # The paging parameters the document declares reach the server through the client.
+    paged = api.call(ops.umami_users.get_admin_users, admin, page=1, page_size=1, query="CAR",
+                     order_by=m.GetAdminUsersOrderBy.USERNAME, sort_descending=True)
+    eq((paged.count, paged.page_size, [x.username for x in paged.data]), (1, 1, ["carol"]), "getAdminUsers paged")
+    teams_and_own = api.call(ops.umami_users.get_user_websites, carol.client, user_id=carol.id, include_teams=True,
+                             order_by=m.GetUserWebsitesOrderBy.DOMAIN, search="example", max_results=50)
+    check(teams_and_own.count >= 2, f"getUserWebsites includeTeams: {teams_and_own!r}")
+    api.fail(ops.umami_websites.list_websites, carol.client, 400, page=0)
     eq(admin_users["carol"].field_count.websites, 1, "getAdminUsers carol's _count.websites")
 
     api.fail(w.get_admin_websites, bob.client, 403)

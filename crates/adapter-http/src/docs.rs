@@ -20,11 +20,13 @@ pub(crate) fn document(mounts: &Mounts) -> Value {
     if let Some(prefix) = &mounts.umami {
         specs.push(umami::service(prefix).spec());
     }
-    merge(
+    let mut doc = merge(
         specs
             .iter()
             .map(|s| serde_json::from_str(s).expect("poem-openapi emits JSON")),
-    )
+    );
+    umami::declare_list_parameters(&mut doc);
+    doc
 }
 
 /// Unions the paths, components and tags of several documents into the first.

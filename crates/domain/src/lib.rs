@@ -25,8 +25,8 @@ pub use email::Email;
 pub use error::{Cause, Conflict, Error, Result};
 pub use id::random_uuid;
 pub use page::{
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Page, PageRequest, TeamOrder, UserOrder,
-    WebsiteOrder,
+    DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Page, PageRequest, TeamOrder,
+    UserOrder, WebsiteOrder,
 };
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
 pub use session::{EndSessions, Principal, TokenHash};

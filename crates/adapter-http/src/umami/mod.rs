@@ -19,6 +19,7 @@ use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
 use crate::reply::JsonReply;
 use params::ListParams;
+pub(crate) use params::declare_list_parameters;
 use types::{ErrorEnvelope, Paged, TeamView, WebsiteView};
 
 dialect_error!(UmamiError, ErrorEnvelope);

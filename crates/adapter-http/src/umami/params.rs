@@ -1,7 +1,11 @@
 //! Query parameters of Umami's lists, in the document's names and the current client's.
 
-use roster_domain::{Error, PageRequest, Result, TeamOrder, UserOrder, WebsiteOrder};
+use roster_domain::{
+    Error, MAX_PAGE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, PageRequest, Result, TeamOrder, UserOrder,
+    WebsiteOrder,
+};
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 /// `page`, `pageSize` (or `maxResults`), `query` (or `search`), `orderBy`,
 /// `sortDescending`, `includeTeams`.
@@ -104,6 +108,93 @@ impl ListParams {
     }
 }
 
+/// The lists, by operationId, with the columns they sort by and whether they take
+/// `includeTeams`. The handlers read their parameters through serde ([`ListParams`]), which
+/// poem-openapi does not see, so [`declare_list_parameters`] tells the document.
+fn lists() -> [(&'static str, Vec<&'static str>, bool); 11] {
+    fn columns<O: Sortable>() -> Vec<&'static str> {
+        O::COLUMNS.iter().map(|(name, _)| *name).collect()
+    }
+    [
+        ("getAdminUsers", columns::<UserOrder>(), false),
+        ("getAdminTeams", columns::<TeamOrder>(), false),
+        ("getTeams", columns::<TeamOrder>(), false),
+        ("getMyTeams", columns::<TeamOrder>(), false),
+        ("getUserTeams", columns::<TeamOrder>(), false),
+        ("getTeamUsers", columns::<TeamOrder>(), false),
+        ("getAdminWebsites", columns::<WebsiteOrder>(), false),
+        ("getTeamWebsites", columns::<WebsiteOrder>(), false),
+        ("listWebsites", columns::<WebsiteOrder>(), true),
+        ("getMyWebsites", columns::<WebsiteOrder>(), true),
+        ("getUserWebsites", columns::<WebsiteOrder>(), true),
+    ]
+}
+
+/// Adds each list's query parameters to its operation in `doc`, an OpenAPI document.
+pub(crate) fn declare_list_parameters(doc: &mut Value) {
+    let lists = lists();
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in operation.values_mut() {
+            let id = operation.get("operationId").and_then(Value::as_str);
+            let Some((_, columns, include_teams)) = lists.iter().find(|(op, ..)| Some(*op) == id)
+            else {
+                continue;
+            };
+            let number = |name: &str, text: &str, maximum: Option<u64>| {
+                let mut schema = json!({"type": "integer", "format": "int64", "minimum": 1});
+                if let Some(maximum) = maximum {
+                    schema["maximum"] = json!(maximum);
+                }
+                json!({"name": name, "in": "query", "description": text, "schema": schema})
+            };
+            let search = |name: &str| {
+                let schema = json!({
+                    "type": "string",
+                    "maxLength": MAX_SEARCH_CHARS,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                });
+                let text = "Names (and domains) that contain this text, in any case.";
+                json!({"name": name, "in": "query", "description": text, "schema": schema})
+            };
+            let flag = |name: &str, text: &str| {
+                json!({"name": name, "in": "query", "description": text,
+                       "schema": {"type": "boolean"}})
+            };
+            let mut parameters = vec![
+                number("page", "The page, from 1.", Some(MAX_PAGE)),
+                number(
+                    "pageSize",
+                    &format!("Items per page; more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}."),
+                    None,
+                ),
+                number("maxResults", "Another name for `pageSize`.", None),
+                search("query"),
+                search("search"),
+                json!({"name": "orderBy", "in": "query", "description": "The column to sort by.",
+                       "schema": {"type": "string", "enum": columns}}),
+                flag("sortDescending", "Sort from the last."),
+            ];
+            if *include_teams {
+                parameters.push(flag(
+                    "includeTeams",
+                    "Also the websites of the user's teams.",
+                ));
+            }
+            let declared = operation
+                .as_object_mut()
+                .expect("an operation is an object")
+                .entry("parameters")
+                .or_insert_with(|| json!([]));
+            if let Value::Array(declared) = declared {
+                declared.extend(parameters);
+            }
+        }
+    }
+}
+
 fn number(name: &str, raw: &str) -> Result<u64> {
     raw.trim()
         .parse()
@@ -151,5 +242,26 @@ mod tests {
         assert!(params("page=0").listing::<TeamOrder>().is_err());
         assert!(params("pageSize=-1").listing::<TeamOrder>().is_err());
         assert!(!params("").is_paged() && params("query=x").is_paged());
+    }
+
+    #[test]
+    fn every_list_in_the_table_is_an_operation_that_gets_its_parameters() {
+        let doc = crate::docs::document(&crate::Mounts::default());
+        let mut found = Vec::new();
+        for operation in doc["paths"].as_object().unwrap().values() {
+            for operation in operation.as_object().unwrap().values() {
+                let names: Vec<&str> = operation["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                    .unwrap_or_default();
+                if names.contains(&"pageSize") {
+                    found.push(operation["operationId"].as_str().unwrap());
+                }
+            }
+        }
+        found.sort_unstable();
+        let mut listed: Vec<&str> = lists().iter().map(|(op, ..)| *op).collect();
+        listed.sort_unstable();
+        assert_eq!(found, listed);
     }
 }
