@@ -645,9 +645,9 @@ def umami_websites(s: State) -> None:
     admin_users = {x.username: x for x in api.call(ops.umami_users.get_admin_users, admin)}
     # The paging parameters the document declares reach the server through the client.
     paged = api.call(ops.umami_users.get_admin_users, admin, page=1, page_size=1, query="CAR",
-                     order_by=m.GetAdminUsersOrderBy.USERNAME, sort_descending=True)
+                     order_by=m.GetAdminUsersOrderBy.USERNAME, sort_descending=m.GetAdminUsersSortDescending.TRUE)
     eq((paged.count, paged.page_size, [x.username for x in paged.data]), (1, 1, ["carol"]), "getAdminUsers paged")
-    teams_and_own = api.call(ops.umami_users.get_user_websites, carol.client, user_id=carol.id, include_teams=True,
+    teams_and_own = api.call(ops.umami_users.get_user_websites, carol.client, user_id=carol.id, include_teams=m.GetUserWebsitesIncludeTeams.TRUE,
                              order_by=m.GetUserWebsitesOrderBy.DOMAIN, search="example", max_results=50)
     check(teams_and_own.count >= 2, f"getUserWebsites includeTeams: {teams_and_own!r}")
     api.fail(ops.umami_websites.list_websites, carol.client, 400, page=0)

@@ -68,3 +68,14 @@ fn invalid(reason: String) -> poem::Error {
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonRequest<T>, T: Type + DeserializeOwned + Send);
+
+/// For `#[serde(default, deserialize_with = "…")]`: a field that may be left out but not
+/// sent as `null`, since its schema is a `$ref` that the document cannot make nullable
+/// without an `allOf` (which client generators drop).
+pub(crate) fn absent_or_value<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}

@@ -164,6 +164,7 @@ pub(crate) struct CreateUserBody {
     pub username: String,
     /// At least 6 characters.
     pub password: String,
+    #[serde(default, deserialize_with = "crate::body::absent_or_value")]
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,
@@ -188,6 +189,7 @@ pub(crate) struct UpdateUserBody {
     pub password: Option<String>,
     #[oai(nullable)]
     pub new_password: Option<String>,
+    #[serde(default, deserialize_with = "crate::body::absent_or_value")]
     pub role: Option<RoleName>,
     #[oai(nullable)]
     pub is_admin: Option<bool>,

@@ -99,7 +99,7 @@ impl ListParams {
             page_size,
             search,
             column,
-            flag("sortDescending", self.sort_descending.as_deref())?,
+            sort_descending(self.sort_descending.as_deref())?,
         )?;
         Ok(Listing {
             request,
@@ -144,7 +144,8 @@ pub(crate) fn declare_list_parameters(doc: &mut Value) {
                 continue;
             };
             let number = |name: &str, text: &str, maximum: Option<u64>| {
-                let mut schema = json!({"type": "integer", "format": "int64", "minimum": 1});
+                // No `format`: a size past any integer type is still taken (and cut to the most).
+                let mut schema = json!({"type": "integer", "minimum": 1});
                 if let Some(maximum) = maximum {
                     schema["maximum"] = json!(maximum);
                 }
@@ -159,9 +160,10 @@ pub(crate) fn declare_list_parameters(doc: &mut Value) {
                 let text = "Names (and domains) that contain this text, in any case.";
                 json!({"name": name, "in": "query", "description": text, "schema": schema})
             };
-            let flag = |name: &str, text: &str| {
+            // Flags are text, as in Umami's own document, which @umami/api-client follows.
+            let flag = |name: &str, text: &str, values: &[&str]| {
                 json!({"name": name, "in": "query", "description": text,
-                       "schema": {"type": "boolean"}})
+                       "schema": {"type": "string", "enum": values}})
             };
             let mut parameters = vec![
                 number("page", "The page, from 1.", Some(MAX_PAGE)),
@@ -175,12 +177,13 @@ pub(crate) fn declare_list_parameters(doc: &mut Value) {
                 search("search"),
                 json!({"name": "orderBy", "in": "query", "description": "The column to sort by.",
                        "schema": {"type": "string", "enum": columns}}),
-                flag("sortDescending", "Sort from the last."),
+                flag("sortDescending", "Sort from the last.", &["true", "false"]),
             ];
             if *include_teams {
                 parameters.push(flag(
                     "includeTeams",
                     "Also the websites of the user's teams.",
+                    &["true", "false", "1", "0"],
                 ));
             }
             let declared = operation
@@ -201,9 +204,20 @@ fn number(name: &str, raw: &str) -> Result<u64> {
         .map_err(|_| Error::Invalid(format!("{name} must be a whole number (got {raw:?})")))
 }
 
+/// `true` or `false`, the two values Umami's document allows.
+fn sort_descending(raw: Option<&str>) -> Result<bool> {
+    match raw {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(Error::Invalid(format!(
+            "sortDescending must be true or false (got {other:?})"
+        ))),
+    }
+}
+
 fn flag(name: &str, raw: Option<&str>) -> Result<bool> {
     match raw {
-        None | Some("false" | "0" | "") => Ok(false),
+        None | Some("false" | "0") => Ok(false),
         Some("true" | "1") => Ok(true),
         Some(other) => Err(Error::Invalid(format!(
             "{name} must be true or false (got {other:?})"
@@ -234,11 +248,13 @@ mod tests {
         assert!(listing.request.descending);
         assert_eq!(listing.request.order_by, WebsiteOrder::CreatedAt);
         assert!(params("orderBy=password").listing::<UserOrder>().is_err());
-        assert!(
-            params("sortDescending=maybe")
-                .listing::<TeamOrder>()
-                .is_err()
-        );
+        for refused in ["maybe", "1", ""] {
+            let query = format!("sortDescending={refused}");
+            assert!(params(&query).listing::<TeamOrder>().is_err(), "{query}");
+        }
+        assert!(params("includeTeams=1").include_teams().unwrap());
+        assert!(!params("includeTeams=0").include_teams().unwrap());
+        assert!(params("includeTeams=").include_teams().is_err());
         assert!(params("page=0").listing::<TeamOrder>().is_err());
         assert!(params("pageSize=-1").listing::<TeamOrder>().is_err());
         assert!(!params("").is_paged() && params("query=x").is_paged());

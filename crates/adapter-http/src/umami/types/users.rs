@@ -76,6 +76,7 @@ pub(crate) struct CreateUserBody {
     pub id: Option<Uuid>,
     pub username: String,
     pub password: String,
+    #[serde(default, deserialize_with = "crate::body::absent_or_value")]
     pub role: Option<UmamiRole>,
 }
 
@@ -86,5 +87,6 @@ pub(crate) struct UpdateUserBody {
     pub username: Option<String>,
     #[oai(nullable)]
     pub password: Option<String>,
+    #[serde(default, deserialize_with = "crate::body::absent_or_value")]
     pub role: Option<UmamiRole>,
 }
