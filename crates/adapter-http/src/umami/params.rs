@@ -83,13 +83,17 @@ impl ListParams {
                 Error::Invalid(format!("orderBy must be one of {}", names.join(", ")))
             })?;
         let search = self.query.clone().or_else(|| self.search.clone());
+        let max_results = self
+            .max_results
+            .as_deref()
+            .map(|n| number("maxResults", n))
+            .transpose()?;
+        if max_results == Some(0) {
+            return Err(Error::Invalid("maxResults starts at 1".into()));
+        }
         let page_size = match &self.page_size {
             Some(size) => Some(number("pageSize", size)?),
-            None => self
-                .max_results
-                .as_deref()
-                .map(|n| number("maxResults", n))
-                .transpose()?,
+            None => max_results,
         };
         let request = PageRequest::new(
             self.page

@@ -114,13 +114,14 @@ impl UsersApi {
             let ids: Vec<UserId> = listed.iter().map(|u| u.id).collect();
             async move { websites.counts_by_owner(actor, &ids).await }
         };
+        // Checked even for the bare array, so that no parameter is silently ignored.
+        let listing = params.listing::<UserOrder>()?;
         if !params.is_paged() {
             let all = users.list(actor).await?;
             let websites = counts(&all).await?;
             let views = all.into_iter().map(|u| UserView::counted(u, &websites));
             return Ok(JsonReply(UserList::All(views.collect())));
         }
-        let listing = params.listing::<UserOrder>()?;
         let page = users.page(actor, &listing.request).await?;
         let websites = counts(&page.items).await?;
         let views = page
