@@ -1,9 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use roster_domain::ports::ApiKeyStore;
-use roster_domain::{
-    ApiKey, ApiKeyId, ApiKeyRef, Error, Principal, Result, TokenHash, UserId, Username,
-};
+use roster_domain::{ApiKey, ApiKeyId, ApiKeyRef, Error, Principal, Result, TokenHash, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
@@ -15,6 +13,7 @@ use crate::Store;
 use crate::deadline::Db;
 use crate::entities::{api_key, user};
 use crate::error::db_err;
+use crate::sessions::principal_of;
 
 /// How stale a key's `last_used_at` may be, and so how long an instance serves a key's
 /// principal from memory before it reads the key again and notes the use: Umami's five
@@ -130,40 +129,23 @@ async fn find_principal(
             tracing::warn!(%error, "could not note an API key's use");
         }
     }
-    let corrupt = |_| Error::internal(format!("stored user {id} is corrupt"));
-    let principal = Principal {
-        id: UserId(id),
-        username: Username::parse(&username).map_err(corrupt)?,
-        role: role.parse().map_err(corrupt)?,
-        api_key: Some(ApiKeyRef {
-            id: ApiKeyId(key),
-            name,
-        }),
+    let key = ApiKeyRef {
+        id: ApiKeyId(key),
+        name,
     };
+    let principal = principal_of(id, &username, &role, Some(key))?;
     Ok(Some((principal, now + USE_NOTED_EVERY)))
 }
 
 fn to_key(row: api_key::Model) -> Result<ApiKey> {
-    let mut hash = [0u8; 32];
-    let hex = row.key_hash.as_bytes();
-    if hex.len() != 64 {
-        return Err(Error::internal(format!(
-            "API key {} has a corrupt hash",
-            row.id
-        )));
-    }
-    for (byte, pair) in hash.iter_mut().zip(hex.chunks(2)) {
-        *byte = std::str::from_utf8(pair)
-            .ok()
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            .ok_or_else(|| Error::internal(format!("API key {} has a corrupt hash", row.id)))?;
-    }
+    let hash = TokenHash::from_hex(&row.key_hash)
+        .ok_or_else(|| Error::internal(format!("API key {} has a corrupt hash", row.id)))?;
     Ok(ApiKey {
         id: ApiKeyId(row.id),
         user_id: UserId(row.user_id),
         name: row.name,
         prefix: row.prefix,
-        hash: TokenHash(hash),
+        hash,
         last_used_at: row.last_used_at,
         created_at: row.created_at,
     })

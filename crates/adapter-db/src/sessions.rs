@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use roster_domain::ports::SessionStore;
-use roster_domain::{Error, Principal, Result, TokenHash, UserId, Username};
+use roster_domain::{ApiKeyRef, Error, Principal, Result, TokenHash, UserId, Username};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
@@ -131,12 +131,24 @@ async fn find_principal(
     let Some((id, username, role, expires_at)) = rows.into_iter().next() else {
         return Ok(None);
     };
+    Ok(Some((
+        principal_of(id, &username, &role, None)?,
+        expires_at,
+    )))
+}
+
+/// The principal of a stored user's id, name and role, and the API key presented if any.
+pub(crate) fn principal_of(
+    id: Uuid,
+    username: &str,
+    role: &str,
+    api_key: Option<ApiKeyRef>,
+) -> Result<Principal> {
     let corrupt = |_| Error::internal(format!("stored user {id} is corrupt"));
-    let principal = Principal {
+    Ok(Principal {
         id: UserId(id),
-        username: Username::parse(&username).map_err(corrupt)?,
+        username: Username::parse(username).map_err(corrupt)?,
         role: role.parse().map_err(corrupt)?,
-        api_key: None,
-    };
-    Ok(Some((principal, expires_at)))
+        api_key,
+    })
 }

@@ -63,14 +63,7 @@ impl TeamService {
         let owner_id = owner.unwrap_or(actor.id);
         if owner_id != actor.id {
             require_admin(actor)?;
-            let owner = self.ports.users.find(&UserKey::Id(owner_id)).await?;
-            match owner {
-                None => return Err(Error::NotFound(format!("user not found: id {owner_id}"))),
-                Some(owner) if owner.role == Role::ViewOnly => {
-                    return Err(Error::Invalid("a view-only user may not own a team".into()));
-                }
-                Some(_) => {}
-            }
+            require_may_own(&self.ports, owner_id, "team").await?;
         }
         let now = self.ports.clock.now();
         let team = Team {
@@ -408,17 +401,7 @@ pub(crate) async fn require_team_manager(
     actor: &Principal,
     team: TeamId,
 ) -> Result<()> {
-    if actor.role.is_admin()
-        || team_role(ports, team, actor.id)
-            .await?
-            .is_some_and(TeamRole::manages)
-    {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "only the team's owners and managers may do this".into(),
-        ))
-    }
+    require_team_role(ports, actor, team, TeamRole::manages, "owners and managers").await
 }
 
 /// Admins, and the team's members but the view-only ones, pass: Umami's `website:create`,
@@ -428,16 +411,39 @@ pub(crate) async fn require_team_editor(
     actor: &Principal,
     team: TeamId,
 ) -> Result<()> {
-    if actor.role.is_admin()
-        || team_role(ports, team, actor.id)
-            .await?
-            .is_some_and(TeamRole::edits_websites)
-    {
+    let who = "members who are not view-only";
+    require_team_role(ports, actor, team, TeamRole::edits_websites, who).await
+}
+
+/// Admins, and members of `team` whose role passes `allowed` (described as `who`), pass.
+async fn require_team_role(
+    ports: &Ports,
+    actor: &Principal,
+    team: TeamId,
+    allowed: fn(TeamRole) -> bool,
+    who: &str,
+) -> Result<()> {
+    if actor.role.is_admin() || team_role(ports, team, actor.id).await?.is_some_and(allowed) {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "only the team's members who are not view-only may do this".into(),
-        ))
+        Err(Error::Forbidden(format!(
+            "only the team's {who} may do this"
+        )))
+    }
+}
+
+/// A user who is to own a team or a website: one who exists and may change things.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown user, [`Error::Invalid`] for a view-only one, and
+/// the store's errors.
+pub(crate) async fn require_may_own(ports: &Ports, user: UserId, what: &str) -> Result<()> {
+    match ports.users.find(&UserKey::Id(user)).await? {
+        None => Err(Error::NotFound(format!("user not found: id {user}"))),
+        Some(owner) if owner.role == Role::ViewOnly => Err(Error::Invalid(format!(
+            "a view-only user may not own a {what}"
+        ))),
+        Some(_) => Ok(()),
     }
 }
 

@@ -2,13 +2,13 @@ use std::collections::HashMap;
 
 use roster_domain::ports::WebsiteScope;
 use roster_domain::{
-    Error, Owner, Page, PageRequest, Principal, Result, Role, TeamId, TeamRole, UserId, UserKey,
-    Website, WebsiteDetails, WebsiteId, WebsiteOrder, WebsitePatch,
+    Error, Owner, Page, PageRequest, Principal, Result, TeamId, TeamRole, UserId, UserKey, Website,
+    WebsiteDetails, WebsiteId, WebsiteOrder, WebsitePatch,
 };
 
 use crate::Ports;
 use crate::policy::{require_admin, require_editor, require_self_or_admin};
-use crate::teams::{require_team_editor, team_role};
+use crate::teams::{require_may_own, require_team_editor, team_role};
 use crate::users::chosen_or_new;
 use crate::validate::{host_name, text_field};
 
@@ -226,18 +226,7 @@ impl WebsiteService {
             ));
         }
         match to {
-            Owner::User(user) => {
-                let recipient = self.ports.users.find(&UserKey::Id(user)).await?;
-                match recipient {
-                    None => return Err(Error::NotFound(format!("user not found: id {user}"))),
-                    Some(u) if u.role == Role::ViewOnly => {
-                        return Err(Error::Invalid(
-                            "a view-only user may not own a website".into(),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
+            Owner::User(user) => require_may_own(&self.ports, user, "website").await?,
             Owner::Team(team) => {
                 if self.ports.teams.find(team).await?.is_none() {
                     return Err(Error::NotFound(format!("team not found: {team}")));

@@ -10,6 +10,18 @@ impl TokenHash {
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
+
+    /// The hash [`TokenHash::to_hex`] wrote; `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut hash = [0u8; 32];
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        for (byte, pair) in hash.iter_mut().zip(hex.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(Self(hash))
+    }
 }
 
 impl fmt::Debug for TokenHash {
@@ -68,6 +80,15 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_reads_back_from_its_hex_and_nothing_else_does() {
+        let hash = TokenHash([0xab; 32]);
+        assert_eq!(TokenHash::from_hex(&hash.to_hex()), Some(hash));
+        for bad in ["", "ab", &"zz".repeat(32), &"é".repeat(32)] {
+            assert_eq!(TokenHash::from_hex(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn the_operator_is_an_admin_that_no_user_can_be() {
