@@ -9,8 +9,9 @@ use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
 
-/// A JSON body of `T`. `T` derives both `poem_openapi::Object` and `serde::Deserialize`
-/// with the same field names.
+/// A JSON object of `T`. `T` derives both `poem_openapi::Object` and `serde::Deserialize`
+/// with the same field names. An array is refused, though serde would read a struct from
+/// one by position.
 pub(crate) struct JsonRequest<T>(pub T);
 
 impl<T: Type> Payload for JsonRequest<T> {
@@ -34,8 +35,10 @@ impl<T: DeserializeOwned + Send> ParsePayload for JsonRequest<T> {
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = Vec::<u8>::from_request(request, body).await?;
-        if data.iter().all(u8::is_ascii_whitespace) {
-            return Err(invalid("a JSON body is required".into()));
+        match data.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Err(invalid("a JSON body is required".into())),
+            Some(b'{') => {}
+            Some(_) => return Err(invalid("the body must be a JSON object".into())),
         }
         let mut decoder = serde_json::Deserializer::from_slice(&data);
         serde_path_to_error::deserialize(&mut decoder)

@@ -9,6 +9,7 @@
 mod allow;
 mod auth;
 mod body;
+mod body_rules;
 mod docs;
 mod error;
 mod labels;

@@ -1,10 +1,9 @@
 use roster_domain::{ApiKey, ApiKeyId, Error, Principal, Result};
 
+use crate::limits::API_KEY_NAME;
 use crate::token::API_KEY_SHOWN;
 use crate::validate::text_field;
 use crate::{Ports, Token};
-
-const MAX_NAME: usize = 255;
 
 /// A key just made: its secret, to show once, and the key as stored.
 #[derive(Clone, Debug)]
@@ -38,7 +37,7 @@ impl ApiKeyService {
     )]
     pub async fn create(&self, actor: &Principal, name: &str) -> Result<NewApiKey> {
         require_session(actor)?;
-        let name = text_field("name", name, MAX_NAME)?;
+        let name = text_field("name", name, API_KEY_NAME)?;
         let secret = Token::generate_api_key(&*self.ports.random)?;
         let key = ApiKey {
             id: ApiKeyId::random(&*self.ports.random)?,

@@ -13,6 +13,7 @@ mod auth;
 mod bootstrap;
 mod config;
 mod guesses;
+pub mod limits;
 pub mod policy;
 mod roster;
 mod teams;

@@ -5,16 +5,11 @@ use roster_domain::{
 };
 
 use crate::guesses::{self, GuessKeys};
+use crate::limits::{ACCESS_CODE, LOGO_URL, MIN_ACCESS_CODE, TEAM_NAME};
 use crate::policy::{require_admin, require_editor, require_self_or_admin};
 use crate::token::random_hex;
 use crate::validate::{text_field, web_url};
 use crate::{Ports, ThrottleConfig};
-
-const MAX_TEAM_NAME: usize = 100;
-const MAX_LOGO_URL: usize = 2048;
-const MAX_ACCESS_CODE: usize = 64;
-/// A code chosen by a client must resist guessing as well as throttling allows.
-const MIN_ACCESS_CODE: usize = 8;
 
 /// A change to a team; `None` leaves a field alone. A new access code shuts out everyone
 /// holding the old one.
@@ -68,7 +63,7 @@ impl TeamService {
         let now = self.ports.clock.now();
         let team = Team {
             id: TeamId::random(&*self.ports.random)?,
-            name: text_field("name", name, MAX_TEAM_NAME)?,
+            name: text_field("name", name, TEAM_NAME)?,
             access_code: access_code(&*self.ports.random)?,
             logo_url: None,
             created_at: now,
@@ -122,15 +117,15 @@ impl TeamService {
             return Ok(team);
         }
         if let Some(name) = &changes.name {
-            team.name = text_field("name", name, MAX_TEAM_NAME)?;
+            team.name = text_field("name", name, TEAM_NAME)?;
         }
         if let Some(logo) = changes.logo_url {
             team.logo_url = logo
-                .map(|url| web_url("logoUrl", &url, MAX_LOGO_URL))
+                .map(|url| web_url("logoUrl", &url, LOGO_URL))
                 .transpose()?;
         }
         if let Some(code) = &changes.access_code {
-            let code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
+            let code = text_field("accessCode", code, ACCESS_CODE)?;
             if code.chars().count() < MIN_ACCESS_CODE {
                 return Err(Error::Invalid(format!(
                     "accessCode must be at least {MIN_ACCESS_CODE} characters"
@@ -180,7 +175,7 @@ impl TeamService {
         code: &str,
         client: Option<&str>,
     ) -> Result<TeamMember> {
-        let code = text_field("accessCode", code, MAX_ACCESS_CODE)?;
+        let code = text_field("accessCode", code, ACCESS_CODE)?;
         let keys = GuessKeys::access_code(actor.id, client);
         guesses::count(&self.ports, self.throttle, &keys).await?;
         let team = self

@@ -417,8 +417,7 @@ mod tests;
 
 /// An email address as a client sends one: absent or empty is none.
 fn email_of(raw: Option<&str>) -> Result<Option<Email>> {
-    raw.map(str::trim)
-        .filter(|e| !e.is_empty())
+    raw.filter(|e| !e.trim().is_empty())
         .map(Email::parse)
         .transpose()
 }

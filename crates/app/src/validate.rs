@@ -2,13 +2,14 @@ use std::collections::BTreeSet;
 
 use roster_domain::{Error, Result};
 
-const MAX_GRANT_CHARS: usize = 255;
+use crate::limits::GRANT;
 
-/// A required text field: trimmed, non-empty, at most `max` characters, no control
-/// characters (PostgreSQL cannot store a NUL byte).
+/// A required text field: at most `max` characters as sent, non-empty once trimmed, no
+/// control characters within (PostgreSQL cannot store a NUL byte). The limit counts what
+/// was sent, as the OpenAPI document's `maxLength` does.
 pub(crate) fn text_field(name: &str, raw: &str, max: usize) -> Result<String> {
     let value = raw.trim();
-    if value.is_empty() || value.chars().count() > max {
+    if value.is_empty() || raw.chars().count() > max {
         return Err(Error::Invalid(format!(
             "{name} must be 1 to {max} characters"
         )));
@@ -58,18 +59,17 @@ pub(crate) fn host_name(name: &str, raw: &str, max: usize) -> Result<String> {
     Ok(value)
 }
 
-/// Validates server names or group ids: trimmed, non-empty, at most 255 characters each.
+/// Validates server names or group ids: at most 255 characters as sent, non-empty once
+/// trimmed.
 /// Duplicates collapse, since a grant is a set.
 pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>> {
     raw.into_iter()
-        .map(|item| {
-            let item = item.trim();
-            if item.is_empty()
-                || item.chars().count() > MAX_GRANT_CHARS
-                || item.chars().any(char::is_control)
+        .map(|raw| {
+            let item = raw.trim();
+            if item.is_empty() || raw.chars().count() > GRANT || item.chars().any(char::is_control)
             {
                 Err(Error::Invalid(format!(
-                    "each of {kind} must be 1 to {MAX_GRANT_CHARS} characters, none a control character"
+                    "each of {kind} must be 1 to {GRANT} characters, none a control character"
                 )))
             } else {
                 Ok(item.to_owned())

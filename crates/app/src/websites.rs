@@ -7,14 +7,11 @@ use roster_domain::{
 };
 
 use crate::Ports;
+use crate::limits::{DOMAIN, SHARE_ID, WEBSITE_NAME};
 use crate::policy::{require_admin, require_editor, require_self_or_admin};
 use crate::teams::{require_may_own, require_team_editor, team_role};
 use crate::users::chosen_or_new;
 use crate::validate::{host_name, text_field};
-
-const MAX_NAME: usize = 100;
-const MAX_DOMAIN: usize = 500;
-const MAX_SHARE_ID: usize = 50;
 
 /// A website to create: for the caller, or for one of the caller's teams.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,11 +75,11 @@ impl WebsiteService {
         let now = self.ports.clock.now();
         let website = Website {
             id: WebsiteId(chosen_or_new(input.id.map(|id| id.0), &*self.ports.random)?),
-            name: text_field("name", &input.name, MAX_NAME)?,
-            domain: host_name("domain", &input.domain, MAX_DOMAIN)?,
+            name: text_field("name", &input.name, WEBSITE_NAME)?,
+            domain: host_name("domain", &input.domain, DOMAIN)?,
             share_id: input
                 .share_id
-                .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
+                .map(|s| text_field("shareId", &s, SHARE_ID))
                 .transpose()?,
             reset_at: None,
             owner,
@@ -136,17 +133,17 @@ impl WebsiteService {
         let patch = WebsitePatch {
             name: changes
                 .name
-                .map(|name| text_field("name", &name, MAX_NAME))
+                .map(|name| text_field("name", &name, WEBSITE_NAME))
                 .transpose()?,
             domain: changes
                 .domain
-                .map(|domain| host_name("domain", &domain, MAX_DOMAIN))
+                .map(|domain| host_name("domain", &domain, DOMAIN))
                 .transpose()?,
             share_id: changes
                 .share_id
                 .map(|share_id| {
                     share_id
-                        .map(|s| text_field("shareId", &s, MAX_SHARE_ID))
+                        .map(|s| text_field("shareId", &s, SHARE_ID))
                         .transpose()
                 })
                 .transpose()?,

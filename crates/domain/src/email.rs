@@ -4,7 +4,7 @@ use crate::{Error, Result};
 
 /// An email address, checked as a browser's `<input type="email">` checks one: a local part
 /// of letters, digits and ``.!#$%&'*+/=?^_`{|}~-``, an `@`, and a domain of dot-separated
-/// labels of letters, digits and inner hyphens. At most 254 characters, the longest a mail
+/// labels of letters, digits and inner hyphens. At most 254 characters as sent, the longest a mail
 /// server forwards. Whether mail reaches it is not the directory's to know.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -19,7 +19,7 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self> {
         let email = raw.trim();
         let invalid = || Error::Invalid(format!("email is not an email address (got {email:?})"));
-        if email.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(Error::Invalid(format!(
                 "email must be at most {} characters",
                 Self::MAX_CHARS

@@ -26,7 +26,7 @@ pub use error::{Cause, Conflict, Error, Result};
 pub use id::random_uuid;
 pub use page::{
     DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, Page, PageRequest, TeamOrder,
-    UserOrder, WebsiteOrder,
+    UserOrder, WebsiteOrder, check_search,
 };
 pub use password::{MAX_PASSWORD_BYTES, Password, PasswordPolicy};
 pub use session::{EndSessions, Principal, TokenHash};

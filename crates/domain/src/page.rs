@@ -21,6 +21,25 @@ pub struct PageRequest<O> {
     pub descending: bool,
 }
 
+/// Checks a search as sent: at most [`MAX_SEARCH_CHARS`] characters, none a control
+/// character.
+///
+/// # Errors
+/// [`Error::Invalid`] when it is longer or holds a control character.
+pub fn check_search(raw: &str) -> Result<()> {
+    if raw.chars().count() > MAX_SEARCH_CHARS {
+        return Err(Error::Invalid(format!(
+            "search must be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "search must not contain control characters".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl<O> PageRequest<O> {
     /// Checks and bounds the numbers: pages start at 1, sizes are cut to [`MAX_PAGE_SIZE`].
     ///
@@ -42,21 +61,12 @@ impl<O> PageRequest<O> {
         if page > MAX_PAGE {
             return Err(Error::Invalid(format!("page must be at most {MAX_PAGE}")));
         }
+        if let Some(search) = &search {
+            check_search(search)?;
+        }
         let search = search
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
-        if let Some(search) = &search {
-            if search.chars().count() > MAX_SEARCH_CHARS {
-                return Err(Error::Invalid(format!(
-                    "search must be at most {MAX_SEARCH_CHARS} characters"
-                )));
-            }
-            if search.chars().any(char::is_control) {
-                return Err(Error::Invalid(
-                    "search must not contain control characters".into(),
-                ));
-            }
-        }
         Ok(Self {
             page,
             page_size: page_size.min(MAX_PAGE_SIZE),

@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{Error, Result};
 
-/// A username: 1–255 characters after trimming, case preserved, never shaped like a UUID
+/// A username: at most 255 characters as sent and at least one after trimming, case preserved, never shaped like a UUID
 /// (so that a path segment is never ambiguous between a name and an id).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Username(String);
@@ -13,14 +13,14 @@ impl Username {
     /// Trims and validates `raw`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when the trimmed name is empty, longer than 255 characters,
+    /// [`Error::Invalid`] when the name is longer than 255 characters, empty once trimmed,
     /// contains control characters or parses as a UUID.
     pub fn parse(raw: &str) -> Result<Self> {
         let name = raw.trim();
         if name.is_empty() {
             return Err(Error::Invalid("username must not be empty".into()));
         }
-        if name.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(Error::Invalid(format!(
                 "username must be at most {} characters",
                 Self::MAX_CHARS

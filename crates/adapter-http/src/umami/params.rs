@@ -2,7 +2,7 @@
 
 use roster_domain::{
     Error, MAX_PAGE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS, PageRequest, Result, TeamOrder, UserOrder,
-    WebsiteOrder,
+    WebsiteOrder, check_search,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,6 +82,10 @@ impl ListParams {
                 let names: Vec<_> = O::COLUMNS.iter().map(|(name, _)| *name).collect();
                 Error::Invalid(format!("orderBy must be one of {}", names.join(", ")))
             })?;
+        // Both names are checked, though only one is used.
+        for search in [&self.query, &self.search].into_iter().flatten() {
+            check_search(search)?;
+        }
         let search = self.query.clone().or_else(|| self.search.clone());
         let max_results = self
             .max_results
@@ -203,9 +207,14 @@ pub(crate) fn declare_list_parameters(doc: &mut Value) {
 }
 
 fn number(name: &str, raw: &str) -> Result<u64> {
-    raw.trim()
-        .parse()
-        .map_err(|_| Error::Invalid(format!("{name} must be a whole number (got {raw:?})")))
+    match raw.trim().parse() {
+        Ok(n) => Ok(n),
+        // A number past any integer type is still a whole number: the most there is.
+        Err(err) if *err.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX),
+        Err(_) => Err(Error::Invalid(format!(
+            "{name} must be a whole number (got {raw:?})"
+        ))),
+    }
 }
 
 /// `true` or `false`, the two values Umami's document allows.
@@ -261,6 +270,18 @@ mod tests {
         assert!(params("includeTeams=").include_teams().is_err());
         assert!(params("page=0").listing::<TeamOrder>().is_err());
         assert!(params("pageSize=-1").listing::<TeamOrder>().is_err());
+        let huge = params("maxResults=120386174553122922299392").listing::<TeamOrder>();
+        assert_eq!(huge.unwrap().request.page_size, MAX_PAGE_SIZE);
+        assert!(
+            params("page=99999999999999999999999")
+                .listing::<TeamOrder>()
+                .is_err()
+        );
+        let unused = params("query=ab&search=a%1Eb").listing::<TeamOrder>();
+        assert!(
+            unused.is_err(),
+            "the search that query shadows is checked too"
+        );
         assert!(!params("").is_paged() && params("query=x").is_paged());
     }
 

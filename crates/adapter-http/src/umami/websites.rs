@@ -101,8 +101,8 @@ impl WebsitesApi {
         Ok(JsonReply(site.into()))
     }
 
-    /// Change a website's name, domain or shareId (its owner, team owners and managers,
-    /// admins).
+    /// Change a website's name, domain or shareId (its owner, its team's members but
+    /// team-view-only, admins).
     #[oai(
         path = "/websites/:websiteId",
         method = "post",

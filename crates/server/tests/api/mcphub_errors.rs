@@ -183,6 +183,8 @@ async fn update_refuses_contradictory_bodies_and_takes_untouched_ones(app: TestA
         ),
         (json!({ "role": "superuser" }), "role: unknown variant"),
         (json!({ "servers": "not-a-list" }), "servers: invalid type"),
+        // serde would read the fields by position from an array.
+        (json!(["secret-a", null]), "must be a JSON object"),
     ];
     for (body, needle) in cases {
         let refused = app

@@ -320,6 +320,12 @@ async fn updates_follow_the_role_rules(app: TestApp) {
         "view-only users may change their own password: {}",
         own.1
     );
+    let ended = app.umami(Method::GET, "/me", Some(&viewer), None).await;
+    assert_eq!(
+        ended.0,
+        StatusCode::UNAUTHORIZED,
+        "a new password set through /users ends every session, the caller's too"
+    );
     app.token("vic", "viewer-new-1").await;
     let empty = app
         .umami(Method::POST, &path, Some(&admin), Some(json!({})))

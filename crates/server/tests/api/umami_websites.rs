@@ -94,6 +94,27 @@ async fn users_create_and_manage_their_own_websites(app: TestApp) {
     let (status, _) = app.umami(Method::GET, &path, Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK);
 
+    let before = app.umami(Method::GET, &path, Some(&user), None).await;
+    // serde would read the fields by position from an array.
+    let array = app
+        .umami(
+            Method::POST,
+            &path,
+            Some(&user),
+            Some(json!(["renamed", null])),
+        )
+        .await;
+    assert_umami_error(
+        &array,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "a JSON object",
+    );
+    assert_eq!(
+        app.umami(Method::GET, &path, Some(&user), None).await,
+        before
+    );
+
     let refused = app.umami(Method::DELETE, &path, Some(&other), None).await;
     assert_umami_error(&refused, StatusCode::FORBIDDEN, "forbidden", "not yours");
     let (status, body) = app.umami(Method::DELETE, &path, Some(&user), None).await;

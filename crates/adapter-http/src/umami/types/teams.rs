@@ -146,6 +146,8 @@ pub(crate) enum CreatedTeamPart {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateTeamBody {
     pub name: String,
+    /// The owner, an admin's choice; the caller when absent or null.
+    #[oai(nullable)]
     pub owner_id: Option<Uuid>,
 }
 

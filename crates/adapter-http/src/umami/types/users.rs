@@ -72,7 +72,8 @@ pub(crate) struct CreatedUser {
 #[derive(Object, Deserialize)]
 #[oai(rename = "UmamiCreateUser")]
 pub(crate) struct CreateUserBody {
-    /// An id of the client's choosing; a new one when absent.
+    /// An id of the client's choosing; a new one when absent or null.
+    #[oai(nullable)]
     pub id: Option<Uuid>,
     pub username: String,
     pub password: String,

@@ -77,7 +77,8 @@ impl From<WebsiteDetails> for WebsiteView {
 #[oai(rename = "UmamiCreateWebsite", rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateWebsiteBody {
-    /// An id of the client's choosing; a new one when absent.
+    /// An id of the client's choosing; a new one when absent or null, as in Umami.
+    #[oai(nullable)]
     pub id: Option<Uuid>,
     pub name: String,
     pub domain: String,
