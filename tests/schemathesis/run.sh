@@ -2,9 +2,10 @@
 # Runs schemathesis against /openapi.json of a real roster server: every operation of both
 # dialects, fed generated requests, must answer without a 5xx and as its schema says.
 #
-# One check is left out on purpose: positive_data_acceptance, since Roster refuses
-# schema-valid requests for business reasons the schema cannot express (a taken name, a
-# password under the configured minimum, deleting oneself).
+# Every check runs (none is named on the command line, which would override the config).
+# positive_data_acceptance is off only for the operations schemathesis.toml names, each with
+# its reason; a taken name (409) is an answer it expects. hooks.py keeps the run from
+# changing the password of the account it runs as.
 # /auth/logout and /me/password are left out because they end the session the run uses.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -31,8 +32,12 @@ done
 token=$(curl -fs "http://127.0.0.1:$port/api/auth/login" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"schemathesis-admin"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+export ROSTER_RUN_USERNAME=admin SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here"
+ROSTER_RUN_USER_ID=$(curl -fs "http://127.0.0.1:$port/umami/api/me" -H "Authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+export ROSTER_RUN_USER_ID
+
+"$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $token" \
-  --checks all --exclude-checks positive_data_acceptance \
   --exclude-path-regex 'auth/logout|me/password' \
   --max-examples 30 --seed 1
