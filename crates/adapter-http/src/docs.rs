@@ -27,7 +27,43 @@ pub(crate) fn document(mounts: &Mounts) -> Value {
     );
     umami::declare_list_parameters(&mut doc);
     crate::body_rules::declare_body_rules(&mut doc);
+    narrow_error_responses(&mut doc);
     doc
+}
+
+/// The operations that count guesses at a secret (a password, an access code): the only
+/// ones that answer 429.
+const THROTTLED: [&str; 5] = [
+    "mcphubLogin",
+    "mcphubChangePassword",
+    "login",
+    "updateMyPassword",
+    "joinTeam",
+];
+
+/// Every handler shares one error type per dialect, so poem-openapi lists every error
+/// status on every operation; this takes away the ones an operation never answers, so
+/// that a generated client has no case that cannot happen.
+fn narrow_error_responses(doc: &mut Value) {
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (method, operation) in item.iter_mut() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            let throttled = THROTTLED.contains(&id);
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            if !throttled {
+                responses.remove("429");
+            }
+            // A read takes nothing and so conflicts with nothing.
+            if method == "get" {
+                responses.remove("409");
+            }
+        }
+    }
 }
 
 /// Unions the paths, components and tags of several documents into the first.
@@ -87,4 +123,36 @@ pub(crate) fn swagger_endpoint(mounts: &Mounts) -> impl Endpoint + 'static {
         .swagger_ui_html()
         .replace(&service.spec(), &openapi_json(mounts));
     make_sync(move |_| Html(html.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_throttled_operations_answer_429_and_no_read_answers_409() {
+        let doc = document(&Mounts::default());
+        let mut throttled = Vec::new();
+        for (method, operation) in doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap())
+        {
+            let responses = &operation["responses"];
+            if responses.get("429").is_some() {
+                throttled.push(operation["operationId"].as_str().unwrap());
+            }
+            assert!(responses.get("503").is_some() && responses.get("400").is_some());
+            assert_eq!(
+                method == "get",
+                responses.get("409").is_none(),
+                "{operation}"
+            );
+        }
+        throttled.sort_unstable();
+        let mut expected = THROTTLED.to_vec();
+        expected.sort_unstable();
+        assert_eq!(throttled, expected);
+    }
 }

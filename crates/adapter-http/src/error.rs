@@ -121,13 +121,14 @@ macro_rules! dialect_error {
             /// The caller's role does not allow this.
             #[oai(status = 403)]
             Forbidden($crate::reply::JsonReply<$body>),
-            /// No such user.
+            /// No such user, team, website, membership or key.
             #[oai(status = 404)]
             NotFound($crate::reply::JsonReply<$body>),
-            /// The name is taken, or the change would leave no admin.
+            /// A name, id, code or membership is taken, or the change would leave no admin
+            /// or a team no owner.
             #[oai(status = 409)]
             Conflict($crate::reply::JsonReply<$body>),
-            /// Too many failed logins; retry after the given seconds.
+            /// Too many wrong passwords or access codes; retry after the given seconds.
             #[oai(status = 429)]
             TooManyRequests(
                 $crate::reply::JsonReply<$body>,
