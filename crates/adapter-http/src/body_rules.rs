@@ -4,7 +4,7 @@
 //! what the schema allows, the app takes, and what it refuses, the app refuses, which is
 //! what schemathesis holds the server to in both directions.
 
-use roster_app::domain::{Email, PasswordPolicy, Username};
+use roster_app::domain::{Email, Username};
 use roster_app::limits;
 use serde_json::{Value, json};
 
@@ -23,7 +23,8 @@ enum Rule {
         min: usize,
         max: usize,
     },
-    /// A new password: the default minimum in characters; at most 1024 bytes.
+    /// A new password: the configured minimum in characters; at most 1024 bytes, which
+    /// `maxLength` can only state as 1024 characters.
     NewPassword,
     Email,
     /// A host name with an optional port.
@@ -87,7 +88,7 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
 
 impl Rule {
     /// The JSON Schema keywords of the rule.
-    fn keywords(self) -> Value {
+    fn keywords(self, password_min: usize) -> Value {
         // A character that is neither space nor control, and one that is not control.
         let solid = format!("[^{SPACE}{CONTROL}]");
         let inner = format!("[^{CONTROL}]");
@@ -101,7 +102,7 @@ impl Rule {
                 json!({"minLength": min.max(1), "maxLength": max, "pattern": padded(&core)})
             }
             Rule::NewPassword => json!({
-                "minLength": PasswordPolicy::default().min_chars,
+                "minLength": password_min,
                 "maxLength": roster_app::domain::MAX_PASSWORD_BYTES,
             }),
             Rule::Email => {
@@ -111,27 +112,31 @@ impl Rule {
                 json!({"maxLength": Email::MAX_CHARS, "pattern": padded(&core)})
             }
             Rule::Host => {
-                // Letters and digits of any script, `-` and `.`, not first; then a port.
-                let core = "[^\\W_](?:[^\\W_]|[.-])*(?::[0-9]{1,5})?";
-                json!({"minLength": 1, "maxLength": limits::DOMAIN, "pattern": padded(core)})
+                // ASCII letters and digits or any other script's characters, and `-` and
+                // `.` but not first; then a port. No `\w`: engines read it differently.
+                let letter = format!("[A-Za-z0-9]|[^\\u0000-\\u007f{SPACE}{CONTROL}]");
+                let core = format!("(?:{letter})(?:{letter}|[.-])*(?::[0-9]{{1,5}})?");
+                json!({"minLength": 1, "maxLength": limits::DOMAIN, "pattern": padded(&core)})
             }
             Rule::WebUrl => {
                 let core = format!("[hH][tT][tT][pP][sS]?://[^{SPACE}{CONTROL}/]{solid}*");
                 json!({"minLength": 1, "maxLength": limits::LOGO_URL, "pattern": padded(&core)})
             }
-            Rule::Items { max } => json!({"items": Rule::Text { min: 1, max }.keywords()}),
+            Rule::Items { max } => {
+                json!({"items": Rule::Text { min: 1, max }.keywords(password_min)})
+            }
         }
     }
 }
 
 /// Adds the rules to the component schemas of `doc`, an OpenAPI document.
-pub(crate) fn declare_body_rules(doc: &mut Value) {
+pub(crate) fn declare_body_rules(doc: &mut Value, password_min: usize) {
     for (schema, property, rule) in rules() {
         let pointer = format!("/components/schemas/{schema}/properties/{property}");
         let Some(Value::Object(declared)) = doc.pointer_mut(&pointer) else {
             continue;
         };
-        let Value::Object(keywords) = rule.keywords() else {
+        let Value::Object(keywords) = rule.keywords(password_min) else {
             unreachable!("keywords are an object")
         };
         for (key, value) in keywords {
@@ -152,8 +157,8 @@ mod tests {
     /// Whether `value` meets `rule` as the document declares it.
     fn allows(rule: Rule, value: &str) -> bool {
         let keywords = match rule {
-            Rule::Items { .. } => rule.keywords()["items"].clone(),
-            _ => rule.keywords(),
+            Rule::Items { .. } => rule.keywords(6)["items"].clone(),
+            _ => rule.keywords(6),
         };
         let chars = value.chars().count() as u64;
         let min = keywords["minLength"].as_u64().unwrap_or(0);
@@ -176,6 +181,17 @@ mod tests {
             };
             assert!(keywords["maxLength"].is_u64(), "{schema}.{property}");
         }
+    }
+
+    #[test]
+    fn the_configured_password_minimum_is_declared() {
+        let mounts = crate::Mounts {
+            password_min: 12,
+            ..crate::Mounts::default()
+        };
+        let doc = crate::docs::document(&mounts);
+        let password = &doc["components"]["schemas"]["UmamiCreateUser"]["properties"]["password"];
+        assert_eq!(password["minLength"], 12);
     }
 
     #[test]
@@ -216,6 +232,8 @@ mod tests {
             ("https://x.com", false),
             ("x.com/path", false),
             ("a_b.com", false),
+            ("€uro.de", true),
+            ("a b.de", false),
         ] {
             assert_eq!(allows(Rule::Host, value), taken, "{value:?}");
         }

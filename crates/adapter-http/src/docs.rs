@@ -26,7 +26,7 @@ pub(crate) fn document(mounts: &Mounts) -> Value {
             .map(|s| serde_json::from_str(s).expect("poem-openapi emits JSON")),
     );
     umami::declare_list_parameters(&mut doc);
-    crate::body_rules::declare_body_rules(&mut doc);
+    crate::body_rules::declare_body_rules(&mut doc, mounts.password_min);
     narrow_error_responses(&mut doc);
     doc
 }

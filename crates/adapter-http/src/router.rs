@@ -11,12 +11,14 @@ use crate::outer::{Outer, guard};
 use crate::{docs, mcphub, ops, umami};
 
 /// Where each dialect is mounted; `None` leaves a dialect out. `metrics: false` leaves
-/// `/metrics` to another listener ([`metrics_routes`]).
+/// `/metrics` to another listener ([`metrics_routes`]). `password_min` is the configured
+/// shortest password, which the OpenAPI document declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mounts {
     pub mcphub: Option<String>,
     pub umami: Option<String>,
     pub metrics: bool,
+    pub password_min: usize,
 }
 
 impl Default for Mounts {
@@ -25,6 +27,7 @@ impl Default for Mounts {
             mcphub: Some("/api".into()),
             umami: Some("/umami/api".into()),
             metrics: true,
+            password_min: roster_app::domain::PasswordPolicy::default().min_chars,
         }
     }
 }
@@ -49,7 +52,7 @@ pub fn metrics_routes(state: AppState) -> impl Endpoint + 'static {
     let mounts = Mounts {
         mcphub: None,
         umami: None,
-        metrics: true,
+        ..Mounts::default()
     };
     observed(Route::new().nest("/", ops::metrics_route()), state, &mounts)
 }

@@ -1,5 +1,5 @@
-//! The length limits of the text the use-cases take, in characters after trimming, so that
-//! an adapter can declare them (the HTTP adapter writes them into its OpenAPI document).
+//! The length limits of the text the use-cases take, in characters as sent, so that an
+//! adapter can declare them (the HTTP adapter writes them into its OpenAPI document).
 
 /// A team's name.
 pub const TEAM_NAME: usize = 100;

@@ -360,6 +360,7 @@ impl Config {
             mcphub: mount(&self.mcphub_prefix),
             umami: mount(&self.umami_prefix),
             metrics: self.metrics_listen.is_none(),
+            password_min: self.password_min,
         }
     }
 
