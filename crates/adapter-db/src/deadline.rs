@@ -18,8 +18,8 @@ use std::time::Duration;
 use sea_orm::sqlx;
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement,
-    TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::time::Instant;
 
@@ -226,7 +226,14 @@ impl Db {
     /// As the other calls.
     pub(crate) async fn begin(&self) -> Result<Txn, DbErr> {
         let pool = self.pool();
-        let inner = self.timed(pool.begin()).await?;
+        // Every transaction here writes. On SQLite one that began as a read (a trigger's
+        // FTS5 table reads first) could not wait for the write lock once another writer
+        // had committed, and failed at once as `database is locked`.
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let inner = self.timed(pool.begin_with_options(options)).await?;
         Ok(Txn {
             inner,
             db: self.clone(),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::{db_err, retrying};
-use crate::query::{contains, count, unique, window};
+use crate::query::{count, matching, unique, window};
 
 #[async_trait]
 impl TeamRepository for Store {
@@ -148,7 +148,12 @@ impl TeamRepository for Store {
             .join(JoinType::InnerJoin, team_user::Relation::User.def())
             .filter(team_user::Column::TeamId.eq(team.0));
         if let Some(search) = &page.search {
-            query = query.filter(contains(user::Column::UsernameKey, search));
+            query = query.filter(matching::<user::Entity>(
+                self.db.get_database_backend(),
+                user::Column::Id,
+                &[user::Column::UsernameKey],
+                search,
+            ));
         }
         let (total, query) = match page.order_by {
             TeamOrder::Name => {
@@ -201,7 +206,12 @@ impl Store {
         page: &PageRequest<TeamOrder>,
     ) -> Result<Page<TeamDetails>> {
         if let Some(search) = &page.search {
-            query = query.filter(contains(team::Column::Name, search));
+            query = query.filter(matching::<team::Entity>(
+                self.db.get_database_backend(),
+                team::Column::Id,
+                &[team::Column::Name],
+                search,
+            ));
         }
         let column = match page.order_by {
             TeamOrder::Name => team::Column::Name,

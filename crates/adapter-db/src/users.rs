@@ -22,7 +22,7 @@ use crate::change::UserChange;
 use crate::counts::{self, Deltas};
 use crate::entities::{api_key, meta, session, user, user_group, user_server, website};
 use crate::error::{conflict_on, db_err, retrying, transaction_conflict};
-use crate::query::{contains, window};
+use crate::query::{matching, window};
 use crate::teams;
 
 #[async_trait]
@@ -52,7 +52,12 @@ impl UserRepository for Store {
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
         let mut query = user::Entity::find();
         if let Some(search) = &page.search {
-            query = query.filter(contains(user::Column::UsernameKey, search));
+            query = query.filter(matching::<user::Entity>(
+                self.db.get_database_backend(),
+                user::Column::Id,
+                &[user::Column::UsernameKey],
+                search,
+            ));
         }
         let column = match page.order_by {
             UserOrder::Username => user::Column::UsernameKey,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::{conflict_on, db_err, retrying};
-use crate::query::{contains, count, window};
+use crate::query::{count, matching, window};
 
 /// The most owners whose websites are counted by naming them; past it, every owner's are.
 const MAX_LISTED_OWNERS: usize = 1000;
@@ -221,11 +221,12 @@ impl WebsiteRepository for Store {
             .filter(website::Column::DeletedAt.is_null())
             .filter(owned);
         if let Some(search) = &page.search {
-            query = query.filter(
-                Condition::any()
-                    .add(contains(website::Column::Name, search))
-                    .add(contains(website::Column::Domain, search)),
-            );
+            query = query.filter(matching::<website::Entity>(
+                self.db.get_database_backend(),
+                website::Column::Id,
+                &[website::Column::Name, website::Column::Domain],
+                search,
+            ));
         }
         let column = match page.order_by {
             WebsiteOrder::Name => website::Column::Name,

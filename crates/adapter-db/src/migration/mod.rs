@@ -12,6 +12,7 @@ mod m0004_users_version;
 mod m0005_user_counts;
 mod m0006_user_email;
 mod m0007_api_keys;
+mod m0008_search_indexes;
 
 pub(crate) struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_user_counts::Migration),
             Box::new(m0006_user_email::Migration),
             Box::new(m0007_api_keys::Migration),
+            Box::new(m0008_search_indexes::Migration),
         ]
     }
 }
