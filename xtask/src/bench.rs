@@ -373,6 +373,7 @@ async fn measure(
         Read::Stats,
         Read::Page,
         Read::Teams,
+        Read::Search,
     ];
     for kind in reads {
         let measured = match kind {
@@ -422,6 +423,24 @@ async fn measure(
     };
     figures.push(Figures {
         scenario: "GET /api/users/:name during a login flood".into(),
+        measured,
+        peak_rss_mib: server.memory_mib("VmHWM:"),
+    });
+    // Reads while searches take what the database gives them.
+    let measured = if use_wrk {
+        let reads = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
+        let searches = wrk::start(&base, &token, Read::Search, users, half, seconds, dir)?;
+        wrk::finish(searches)?;
+        wrk::finish(reads)?
+    } else {
+        let (reads, _) = tokio::join!(
+            load(half, seconds, rust_read(Read::UserByName)),
+            load(half, seconds, rust_read(Read::Search))
+        );
+        reads
+    };
+    figures.push(Figures {
+        scenario: "GET /api/users/:name during a search flood".into(),
         measured,
         peak_rss_mib: server.memory_mib("VmHWM:"),
     });
@@ -525,6 +544,7 @@ fn path(read: Read, n: u64, users: u64) -> String {
             1 + n % (users / 20).max(1)
         ),
         Read::Teams => format!("/umami/api/users/{id}/teams"),
+        Read::Search => format!("/umami/api/admin/users?search=r{:06}", n % 1_000_000),
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use super::Measured;
 
 /// What a read scenario asks for; `r` is a random user number in the script.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Read {
     /// Every user once, as in a cold start: each read misses the cache (driven by the Rust
     /// client, which can stop when every user has been read).
@@ -17,6 +17,8 @@ pub enum Read {
     Stats,
     Page,
     Teams,
+    /// A contains-search of the users for `r` and six digits: ten users at a million.
+    Search,
 }
 
 impl Read {
@@ -28,6 +30,7 @@ impl Read {
             Self::Stats => "GET /api/users-stats",
             Self::Page => "GET /umami/api/admin/users (paged)",
             Self::Teams => "GET /umami/api/users/:id/teams",
+            Self::Search => "GET /umami/api/admin/users?search=r012345",
         }
     }
 
@@ -46,6 +49,9 @@ impl Read {
                 (users / 20).max(1)
             ),
             Self::Teams => format!("string.format({id}, r) .. \"/teams\""),
+            Self::Search => {
+                r#"string.format("/umami/api/admin/users?search=r%06d", r % 1000000)"#.into()
+            }
         }
     }
 }
@@ -81,7 +87,9 @@ end
         last = users.max(1) - 1,
         path = read.lua_path(users),
     );
-    spawn(base, &dir.join("read.lua"), &lua, connections, seconds)
+    // A script per kind: two may start at once.
+    let script = dir.join(format!("read-{read:?}.lua"));
+    spawn(base, &script, &lua, connections, seconds)
 }
 
 /// Starts `wrk` logging in as seeded users other than the admin, picked at random, for
