@@ -11,6 +11,7 @@ use crate::cache::ReadCache;
 use crate::clock::{self, DatabaseClock, LocalClock, Offset};
 use crate::deadline::{Db, Deadline, PATIENCE};
 use crate::error::{db_err, is_sqlite_busy_at_connect, retrying};
+use crate::lane::ListLane;
 use crate::migration::{self, Migrator};
 
 /// Which database a [`Store`] talks to.
@@ -27,6 +28,7 @@ pub enum Backend {
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) cache: Arc<ReadCache>,
+    pub(crate) lists: Arc<ListLane>,
     offset: Arc<Offset>,
     /// Where to connect for migrations, which run on a connection of their own.
     url: Arc<str>,
@@ -133,6 +135,7 @@ impl Store {
         Ok(Self {
             db,
             cache,
+            lists: Arc::new(ListLane::new(options.pool_size, longest)),
             offset,
             url: url.into(),
         })

@@ -15,6 +15,7 @@ mod deadline;
 mod entities;
 mod error;
 mod freshness;
+mod lane;
 mod migration;
 mod query;
 mod sessions;

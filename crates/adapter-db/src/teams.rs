@@ -144,6 +144,7 @@ impl TeamRepository for Store {
         team: TeamId,
         page: &PageRequest<TeamOrder>,
     ) -> Result<Page<NamedMember>> {
+        let _lane = self.lists.enter().await?;
         let mut query = team_user::Entity::find()
             .join(JoinType::InnerJoin, team_user::Relation::User.def())
             .filter(team_user::Column::TeamId.eq(team.0));
@@ -205,6 +206,7 @@ impl Store {
         mut query: sea_orm::Select<team::Entity>,
         page: &PageRequest<TeamOrder>,
     ) -> Result<Page<TeamDetails>> {
+        let _lane = self.lists.enter().await?;
         if let Some(search) = &page.search {
             query = query.filter(matching::<team::Entity>(
                 self.db.get_database_backend(),

@@ -41,6 +41,7 @@ impl UserRepository for Store {
     }
 
     async fn list(&self) -> Result<Vec<User>> {
+        let _lane = self.lists.enter().await?;
         let rows = user::Entity::find()
             .order_by_asc(user::Column::UsernameKey)
             .all(&self.db)
@@ -50,6 +51,7 @@ impl UserRepository for Store {
     }
 
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
+        let _lane = self.lists.enter().await?;
         let mut query = user::Entity::find();
         if let Some(search) = &page.search {
             query = query.filter(matching::<user::Entity>(

@@ -198,6 +198,7 @@ impl WebsiteRepository for Store {
         scope: WebsiteScope,
         page: &PageRequest<WebsiteOrder>,
     ) -> Result<Page<WebsiteDetails>> {
+        let _lane = self.lists.enter().await?;
         let owned = match scope {
             WebsiteScope::Team(team) => Condition::all().add(website::Column::TeamId.eq(team.0)),
             WebsiteScope::All => Condition::all(),
