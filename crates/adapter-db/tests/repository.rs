@@ -10,8 +10,8 @@ use roster_db::Store;
 use roster_db::test_hooks::failure_window;
 use roster_domain::ports::{LoginThrottle, SessionStore, ThrottleKeys, UserRepository};
 use roster_domain::{
-    Conflict, Email, EndSessions, Error, Role, TokenHash, User, UserId, UserKey, UserPatch,
-    Username,
+    Conflict, Email, EndSessions, Error, PageRequest, Role, TokenHash, User, UserId, UserKey,
+    UserOrder, UserPatch, Username,
 };
 
 roster_test_support::on_every_backend!(
@@ -38,6 +38,7 @@ roster_test_support::on_every_backend!(
     concurrent_login_failures_are_each_counted,
     concurrent_logins_of_one_name_from_one_address_all_count,
     names_and_grants_compare_exactly_but_for_case_in_names,
+    user_searches_follow_inserts_renames_and_deletes,
 );
 
 fn now() -> DateTime<Utc> {
@@ -807,4 +808,56 @@ async fn a_taken_id_is_told_from_a_taken_name(store: Store) {
     let same_name = new_user("FIRST", Role::User, &[], &[]);
     let err = store.insert(same_name).await.unwrap_err();
     assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
+}
+
+async fn found(store: &Store, needle: &str) -> Vec<String> {
+    let page = PageRequest::new(None, None, Some(needle.into()), UserOrder::Username, false);
+    let page = store.page(&page.unwrap()).await.unwrap();
+    assert_eq!(page.count, page.items.len() as u64, "{needle}");
+    page.items
+        .into_iter()
+        .map(|u| u.username.to_string())
+        .collect()
+}
+
+/// Contains-searches, which SQLite serves from trigram tables kept by triggers (m0008) and
+/// PostgreSQL from trigram indexes, follow every insert, rename and delete, and the
+/// needle's own `%` and `_` match only themselves.
+async fn user_searches_follow_inserts_renames_and_deletes(store: Store) {
+    let user = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .insert(new_user(name, Role::User, &[], &[]))
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    user("Carol_Stone").await;
+    user("carolXstone").await;
+    user("per%cent").await;
+    let gone = user("Gone-Soon").await;
+    let renamed = user("Old-Name").await;
+
+    assert_eq!(found(&store, "OL_S").await, ["Carol_Stone"]);
+    assert_eq!(found(&store, "rolxs").await, ["carolXstone"]);
+    assert_eq!(found(&store, "r%c").await, ["per%cent"]);
+    assert_eq!(found(&store, "ro").await, ["Carol_Stone", "carolXstone"]);
+
+    let patch = UserPatch {
+        username: Some(Username::parse("Fresh-Name").unwrap()),
+        ..UserPatch::default()
+    };
+    store
+        .update(renamed, patch, EndSessions::No, now())
+        .await
+        .unwrap();
+    assert!(found(&store, "old-n").await.is_empty());
+    assert_eq!(found(&store, "sh-na").await, ["Fresh-Name"]);
+
+    assert_eq!(found(&store, "gone").await, ["Gone-Soon"]);
+    store.delete(gone, now()).await.unwrap();
+    assert!(found(&store, "gone").await.is_empty());
+    assert_eq!(found(&store, "ston").await.len(), 2);
 }
