@@ -206,11 +206,27 @@ struct CpuPerLogin {
 }
 
 async fn start(binary: &PathBuf, url: &str) -> Result<Server, String> {
+    start_logging(binary, url, None).await
+}
+
+/// [`start`], or with `log` as `cargo run --release` starts it: the default log level
+/// (`info`, a line per request), written to the file `log`.
+async fn start_logging(binary: &PathBuf, url: &str, log: Option<&Path>) -> Result<Server, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    match log {
+        Some(log) => {
+            let file = std::fs::File::create(log).map_err(|e| e.to_string())?;
+            command.env_remove("RUST_LOG").stderr(file);
+        }
+        None => {
+            command.env("RUST_LOG", "warn").stderr(Stdio::inherit());
+        }
+    }
+    let child = command
         .args([
             "--database-url",
             url,
@@ -219,9 +235,7 @@ async fn start(binary: &PathBuf, url: &str) -> Result<Server, String> {
             "--login-max-failures",
             "1000000000",
         ])
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| e.to_string())?;
     let server = Server {
@@ -394,6 +408,28 @@ async fn measure(
             scenario: kind.name().into(),
             measured,
             peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
+    if use_wrk {
+        // The same reads from a second server with the default configuration, on the same
+        // database, after a first round that fills its cache as the first server's was.
+        let logging = start_logging(binary, url, Some(&dir.join("server-info.log"))).await?;
+        let read = |seconds| {
+            wrk::start(
+                &logging.base,
+                &token,
+                Read::UserByName,
+                users,
+                connections,
+                seconds,
+                dir,
+            )
+        };
+        wrk::finish(read(seconds)?)?;
+        figures.push(Figures {
+            scenario: "GET /api/users/:name, default logging (info)".into(),
+            measured: wrk::finish(read(seconds)?)?,
+            peak_rss_mib: logging.memory_mib("VmHWM:"),
         });
     }
     let logins: MakeRequest = {
