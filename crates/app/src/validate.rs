@@ -64,21 +64,16 @@ pub(crate) fn host_name(name: &str, raw: &str, max: usize) -> Result<String> {
     Ok(value)
 }
 
-/// Validates server names or group ids: at most 255 characters as sent, non-empty once
-/// trimmed.
+/// Validates server names or group ids, each a [`text_field`] of at most 255 characters.
 /// Duplicates collapse, since a grant is a set.
 pub(crate) fn grant_set(kind: &str, raw: Vec<String>) -> Result<BTreeSet<String>> {
     raw.into_iter()
         .map(|raw| {
-            let item = raw.trim();
-            if item.is_empty() || raw.chars().count() > GRANT || item.chars().any(char::is_control)
-            {
-                Err(Error::Invalid(format!(
+            text_field(kind, &raw, GRANT).map_err(|_| {
+                Error::Invalid(format!(
                     "each of {kind} must be 1 to {GRANT} characters, none a control character"
-                )))
-            } else {
-                Ok(item.to_owned())
-            }
+                ))
+            })
         })
         .collect()
 }
