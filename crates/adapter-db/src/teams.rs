@@ -18,6 +18,7 @@ use crate::Store;
 use crate::entities::{team, team_user, user, website};
 use crate::error::{db_err, retrying};
 use crate::query::{count, matching, unique, window};
+use crate::users::username_matching;
 
 #[async_trait]
 impl TeamRepository for Store {
@@ -149,12 +150,7 @@ impl TeamRepository for Store {
             .join(JoinType::InnerJoin, team_user::Relation::User.def())
             .filter(team_user::Column::TeamId.eq(team.0));
         if let Some(search) = &page.search {
-            query = query.filter(matching::<user::Entity>(
-                self.db.get_database_backend(),
-                user::Column::Id,
-                &[user::Column::UsernameKey],
-                search,
-            ));
+            query = query.filter(username_matching(self.db.get_database_backend(), search));
         }
         let (total, query) = match page.order_by {
             TeamOrder::Name => {

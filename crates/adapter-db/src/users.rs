@@ -11,8 +11,8 @@ use sea_orm::sea_query::{
     ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef, UnionType,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -54,12 +54,7 @@ impl UserRepository for Store {
         let _lane = self.lists.enter().await?;
         let mut query = user::Entity::find();
         if let Some(search) = &page.search {
-            query = query.filter(matching::<user::Entity>(
-                self.db.get_database_backend(),
-                user::Column::Id,
-                &[user::Column::UsernameKey],
-                search,
-            ));
+            query = query.filter(username_matching(self.db.get_database_backend(), search));
         }
         let column = match page.order_by {
             UserOrder::Username => user::Column::UsernameKey,
@@ -258,6 +253,16 @@ impl Store {
 }
 
 /// A user write breaks the case-folded name's unique key, or (with a client-chosen id) the id.
+/// The users whose name contains `needle`, in any case: for the user list and a team's.
+pub(crate) fn username_matching(backend: DbBackend, needle: &str) -> Condition {
+    matching::<user::Entity>(
+        backend,
+        user::Column::Id,
+        &[user::Column::UsernameKey],
+        needle,
+    )
+}
+
 pub(crate) fn name_taken(err: sea_orm::DbErr) -> Error {
     conflict_on(err, "username_key", Conflict::UsernameTaken)
 }

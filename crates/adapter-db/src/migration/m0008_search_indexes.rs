@@ -10,7 +10,7 @@ use sea_orm_migration::prelude::*;
 pub(crate) struct Migration;
 
 /// The searched tables, with their searched columns.
-pub(crate) const SEARCHED: [(&str, &[&str]); 3] = [
+const SEARCHED: [(&str, &[&str]); 3] = [
     ("users", &["username_key"]),
     ("teams", &["name"]),
     ("websites", &["name", "domain"]),
