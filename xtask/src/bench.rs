@@ -261,6 +261,9 @@ async fn start_logging(binary: &PathBuf, url: &str, log: Option<&Path>) -> Resul
 /// Loop `l` numbers its requests from `l * LOOP_SEQUENCE + 1`.
 const LOOP_SEQUENCE: u64 = 1_000_000_000;
 
+/// Starts a `wrk` run.
+type StartWrk<'a> = &'a dyn Fn() -> Result<Child, String>;
+
 /// `None` ends the loop.
 type MakeRequest = Arc<dyn Fn(&Client, u64, u64) -> Option<RequestBuilder> + Send + Sync>;
 
@@ -442,44 +445,39 @@ async fn measure(
             ))
         })
     };
-    // Reads while logins saturate the hashing pool; before the writes, which leave the
-    // cache stale.
+    // Reads while logins saturate the hashing pool, then while searches take what the
+    // database gives them; before the writes, which leave the cache stale.
     let half = (connections / 2).max(1);
-    let measured = if use_wrk {
-        let reads = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
-        let logins = wrk::start_logins(&base, users, half, seconds, dir)?;
-        wrk::finish(logins)?;
-        wrk::finish(reads)?
-    } else {
-        let (reads, _) = tokio::join!(
-            load(half, seconds, rust_read(Read::UserByName)),
-            load(half, seconds, logins.clone())
-        );
-        reads
-    };
-    figures.push(Figures {
-        scenario: "GET /api/users/:name during a login flood".into(),
-        measured,
-        peak_rss_mib: server.memory_mib("VmHWM:"),
-    });
-    // Reads while searches take what the database gives them.
-    let measured = if use_wrk {
-        let reads = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
-        let searches = wrk::start(&base, &token, Read::Search, users, half, seconds, dir)?;
-        wrk::finish(searches)?;
-        wrk::finish(reads)?
-    } else {
-        let (reads, _) = tokio::join!(
-            load(half, seconds, rust_read(Read::UserByName)),
-            load(half, seconds, rust_read(Read::Search))
-        );
-        reads
-    };
-    figures.push(Figures {
-        scenario: "GET /api/users/:name during a search flood".into(),
-        measured,
-        peak_rss_mib: server.memory_mib("VmHWM:"),
-    });
+    let floods: [(&str, StartWrk, MakeRequest); 2] = [
+        (
+            "login",
+            &|| wrk::start_logins(&base, users, half, seconds, dir),
+            logins.clone(),
+        ),
+        (
+            "search",
+            &|| wrk::start(&base, &token, Read::Search, users, half, seconds, dir),
+            rust_read(Read::Search),
+        ),
+    ];
+    for (flood, start_flood, rust_flood) in floods {
+        let measured = if use_wrk {
+            let reads = wrk::start(&base, &token, Read::UserByName, users, half, seconds, dir)?;
+            wrk::finish(start_flood()?)?;
+            wrk::finish(reads)?
+        } else {
+            let (reads, _) = tokio::join!(
+                load(half, seconds, rust_read(Read::UserByName)),
+                load(half, seconds, rust_flood)
+            );
+            reads
+        };
+        figures.push(Figures {
+            scenario: format!("GET /api/users/:name during a {flood} flood"),
+            measured,
+            peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
     let writes: MakeRequest = {
         let (base, token) = (base.clone(), token.clone());
         Arc::new(move |c, seq, _| {
