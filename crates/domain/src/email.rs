@@ -4,8 +4,8 @@ use crate::{Error, Result};
 
 /// An email address, checked as a browser's `<input type="email">` checks one: a local part
 /// of letters, digits and ``.!#$%&'*+/=?^_`{|}~-``, an `@`, and a domain of dot-separated
-/// labels of letters, digits and inner hyphens. At most 254 characters as sent, the longest a mail
-/// server forwards. Whether mail reaches it is not the directory's to know.
+/// labels of letters, digits and inner hyphens. At most 254 characters as sent, the longest
+/// a mail server forwards. Whether mail reaches it is not the directory's to know.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Email(String);
 

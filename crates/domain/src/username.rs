@@ -2,8 +2,9 @@ use std::fmt;
 
 use crate::{Error, Result};
 
-/// A username: at most 255 characters as sent and at least one after trimming, case preserved, never shaped like a UUID
-/// (so that a path segment is never ambiguous between a name and an id).
+/// A username: at most 255 characters as sent and at least one after trimming, case
+/// preserved, never shaped like a UUID (so that a path segment is never ambiguous between a
+/// name and an id).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Username(String);
 
