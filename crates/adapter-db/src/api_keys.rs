@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
+use crate::change::Changed;
 use crate::deadline::Db;
 use crate::entities::{api_key, user};
 use crate::error::db_err;
@@ -83,7 +84,7 @@ impl ApiKeyStore for Store {
         if done.rows_affected == 0 {
             return Err(Error::NotFound(format!("API key not found: {id}")));
         }
-        txn.commit().await
+        txn.commit(Changed::Users(&[user.0])).await
     }
 
     async fn principal(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<Principal>> {

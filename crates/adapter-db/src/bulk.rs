@@ -4,6 +4,7 @@
 use roster_domain::{Result, Team, TeamMember, User};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
+use crate::change::Changed;
 use crate::counts::Deltas;
 use crate::entities::{team, team_user, user, user_group, user_server};
 use crate::error::db_err;
@@ -70,7 +71,7 @@ impl Store {
             counts.user(user.role, &user.servers, &user.groups, 1);
         }
         counts.apply(&txn).await?;
-        txn.commit().await
+        txn.commit(Changed::Everyone).await
     }
 
     /// Brings the query planner's statistics up to date, as is due after a bulk load:

@@ -1,14 +1,14 @@
-//! Users, sessions and the users-stats counts kept in memory between requests, checked
-//! against a version that every change rewrites.
+//! Users, sessions and the users-stats counts kept in memory between requests, each
+//! dropped when the change log says its own user changed.
 //!
-//! Every transaction that changes a user, a grant or a session's validity stamps the
-//! `users-version` row with a new random value. An entry is kept with the version read
-//! before the entry itself was read, and served only while a recent read of the version
-//! (see [`Freshness`] for how recent) still finds that value: a hot read costs no query of
-//! its own, and a write on any instance is seen everywhere within a few milliseconds.
+//! An entry is kept with the log position of what it holds, and served only while a
+//! recent read of the log (see [`Freshness`] for how recent) has found no change of its
+//! user after that position (see [`change_log`]): a hot read costs no query of its own, a
+//! write to one user leaves every other entry in place, and a write on any instance is
+//! seen everywhere within a few milliseconds.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
@@ -17,6 +17,7 @@ use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
+use crate::change_log::{self, Changes};
 use crate::clock::{self, Offset};
 use crate::deadline::Db;
 use crate::entities::meta;
@@ -36,10 +37,11 @@ enum UserCacheKey {
 
 pub(crate) struct ReadCache {
     freshness: Arc<Freshness>,
-    users: Cache<UserCacheKey, (Uuid, Arc<User>)>,
-    principals: Cache<[u8; 32], (Uuid, Principal, DateTime<Utc>)>,
-    /// The counts users-stats last read, and their version.
-    stats: Mutex<Option<(Uuid, UserStats)>>,
+    users: Cache<UserCacheKey, (u64, Arc<User>)>,
+    principals: Cache<[u8; 32], (u64, Principal, DateTime<Utc>)>,
+    /// The counts users-stats last read, and the log position they were read at.
+    stats: Mutex<Option<(u64, UserStats)>>,
+    changes: Arc<RwLock<Changes>>,
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -53,93 +55,104 @@ impl std::fmt::Debug for ReadCache {
 
 impl ReadCache {
     pub(crate) fn new(db: Db, offset: Arc<Offset>) -> Self {
-        let freshness = Freshness::new(Arc::new(move || {
-            let (db, offset) = (db.clone(), offset.clone());
-            Box::pin(async move { read_version(&db, &offset).await })
+        let changes = Arc::new(RwLock::default());
+        let signal = Arc::new(Mutex::default());
+        let freshness = Freshness::new(Arc::new({
+            let changes = changes.clone();
+            move || {
+                let (db, offset) = (db.clone(), offset.clone());
+                let (changes, signal) = (changes.clone(), signal.clone());
+                Box::pin(async move { poll(&db, &offset, &changes, &signal).await })
+            }
         }));
         Self {
             freshness,
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
             stats: Mutex::default(),
+            changes,
         }
     }
 
-    /// The version every entry served to this caller must carry.
-    pub(crate) async fn version(&self) -> Result<Uuid> {
+    /// The log position read recently enough to answer this caller.
+    pub(crate) async fn position(&self) -> Result<u64> {
         self.freshness.current().await
     }
 
-    /// A change was committed here: the next reads wait for a version read after it.
+    fn changes(&self) -> std::sync::RwLockReadGuard<'_, Changes> {
+        self.changes.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A change was committed here: the next reads wait for a read of the log after it.
     pub(crate) fn written(&self) {
         self.freshness.written();
     }
 
-    /// The user under `key`, from memory while the version it was read with is current,
-    /// else from `load`, which answers the user with the version read in the same
-    /// statement.
+    /// The user under `key`, from memory while they have not changed since, else from
+    /// `load`, which answers the user with the log position read in the same statement.
     ///
     /// # Errors
-    /// The version read's and `load`'s.
+    /// The log read's and `load`'s.
     pub(crate) async fn user_or(
         &self,
         key: &UserKey,
-        load: impl Future<Output = Result<Option<(User, Uuid)>>>,
+        load: impl Future<Output = Result<Option<(User, u64)>>>,
     ) -> Result<Option<User>> {
-        let version = self.version().await?;
+        self.position().await?;
         if let Some((stamp, user)) = self.users.get(&user_key(key))
-            && stamp == version
+            && self.changes().fresh(stamp, user.id.0)
         {
             return Ok(Some(User::clone(&user)));
         }
         Ok(self.loaded(load.await?))
     }
 
-    /// A user just read from the database with its version, kept for later reads.
-    pub(crate) fn loaded(&self, found: Option<(User, Uuid)>) -> Option<User> {
-        let (user, version) = found?;
+    /// A user just read from the database with its log position, kept for later reads.
+    pub(crate) fn loaded(&self, found: Option<(User, u64)>) -> Option<User> {
+        let (user, stamp) = found?;
         let kept = Arc::new(user.clone());
         self.users
-            .insert(UserCacheKey::Id(user.id.0), (version, kept.clone()));
+            .insert(UserCacheKey::Id(user.id.0), (stamp, kept.clone()));
         self.users
-            .insert(UserCacheKey::Name(user.username.key()), (version, kept));
+            .insert(UserCacheKey::Name(user.username.key()), (stamp, kept));
         Some(user)
     }
 
-    /// The users-stats counts, from memory while current, else from `load`.
+    /// The users-stats counts, from memory while no user changed since, else from `load`.
     ///
     /// # Errors
-    /// The version read's and `load`'s.
+    /// The log read's and `load`'s.
     pub(crate) async fn stats_or(
         &self,
         load: impl Future<Output = Result<UserStats>>,
     ) -> Result<UserStats> {
-        let version = self.version().await?;
+        let position = self.position().await?;
         if let Some((stamp, stats)) = &*self.stats.lock().unwrap_or_else(PoisonError::into_inner)
-            && *stamp == version
+            && self.changes().nothing_since(*stamp)
         {
             return Ok(stats.clone());
         }
         let stats = load.await?;
-        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, stats.clone()));
+        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((position, stats.clone()));
         Ok(stats)
     }
 
-    /// The principal of an unexpired session, from memory while current, else from `load`,
-    /// which answers it with the session's expiry.
+    /// The principal of an unexpired session, from memory while its user has not changed
+    /// since, else from `load`, which answers it with the session's expiry.
     ///
     /// # Errors
-    /// The version read's and `load`'s.
+    /// The log read's and `load`'s.
     pub(crate) async fn principal_or(
         &self,
         token: &TokenHash,
         now: DateTime<Utc>,
         load: impl Future<Output = Result<Option<(Principal, DateTime<Utc>)>>>,
     ) -> Result<Option<Principal>> {
-        let version = self.version().await?;
+        let position = self.position().await?;
         if let Some((stamp, principal, expires_at)) = self.principals.get(&token.0)
-            && stamp == version
             && expires_at > now
+            && self.changes().fresh(stamp, principal.id.0)
         {
             return Ok(Some(principal));
         }
@@ -147,7 +160,7 @@ impl ReadCache {
             return Ok(None);
         };
         self.principals
-            .insert(token.0, (version, principal.clone(), expires_at));
+            .insert(token.0, (position, principal.clone(), expires_at));
         Ok(Some(principal))
     }
 }
@@ -159,8 +172,14 @@ fn user_key(key: &UserKey) -> UserCacheKey {
     }
 }
 
-/// Reads the users version, and the database's clock with it.
-async fn read_version(db: &Db, offset: &Offset) -> Result<Uuid> {
+/// Reads the users version, and the database's clock with it; when the version is new,
+/// reads the change log. Answers the newest log position read.
+async fn poll(
+    db: &Db,
+    offset: &Offset,
+    changes: &RwLock<Changes>,
+    seen: &Mutex<Option<Uuid>>,
+) -> Result<u64> {
     let backend = db.get_database_backend();
     let mut select = Query::select();
     select
@@ -174,16 +193,29 @@ async fn read_version(db: &Db, offset: &Offset) -> Result<Uuid> {
     let sent = offset.local_now();
     let row = db.query_one(&select).await.map_err(db_err)?;
     let Some(row) = row else {
-        return parse_version("");
+        return Err(roster_domain::Error::internal(
+            "the users-version row is missing",
+        ));
     };
     if now.is_some() {
         offset.record_row(backend, sent, &row).map_err(db_err)?;
     }
-    parse_version(&row.try_get::<String>("", "value").map_err(db_err)?)
+    let version = parse_version(&row.try_get::<String>("", "value").map_err(db_err)?)?;
+    let newest = {
+        let changes = changes.read().unwrap_or_else(PoisonError::into_inner);
+        let seen = *seen.lock().unwrap_or_else(PoisonError::into_inner);
+        (seen == Some(version)).then(|| changes.newest())
+    };
+    if let Some(newest) = newest {
+        return Ok(newest);
+    }
+    let newest = change_log::catch_up(db, changes).await?;
+    *seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
+    Ok(newest)
 }
 
 /// The users version as the `users-version` row holds it.
-pub(crate) fn parse_version(value: &str) -> Result<Uuid> {
+fn parse_version(value: &str) -> Result<Uuid> {
     Uuid::parse_str(value).map_err(|_| {
         roster_domain::Error::internal(format!("the users version {value:?} is not a UUID"))
     })

@@ -1,28 +1,42 @@
 //! The one way to commit a change to users, grants or sessions.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter,
-    QueryResult, Statement,
+    QueryResult, Set, Statement,
 };
 use uuid::Uuid;
 
 use crate::Store;
-use crate::cache::ReadCache;
+use crate::change_log::{KEPT, newest};
 use crate::deadline::Txn;
-use crate::entities::meta;
+use crate::entities::{change, meta};
 use crate::error::db_err;
 use roster_domain::Result;
 
 /// A transaction that changes users, grants or sessions. It commits only through
-/// [`UserChange::commit`], which stamps a new users version as its last statement and
+/// [`UserChange::commit`], which logs the users it changed as its last statements and
 /// tells this process's readers, so that no instance goes on serving from memory what it
 /// changed. The writes of grants and user counts take a `&UserChange`, so they cannot run
-/// in a transaction that would commit unstamped. Dropped, it rolls back.
+/// in a transaction that would commit unlogged. Dropped, it rolls back.
 pub(crate) struct UserChange<'a> {
     txn: Txn,
-    cache: &'a ReadCache,
+    store: &'a Store,
 }
+
+/// What a change did, for the change log.
+pub(crate) enum Changed<'a> {
+    /// These users, their grants or their sessions.
+    Users(&'a [Uuid]),
+    /// Anything, as a change made behind the store's back may have.
+    Everyone,
+}
+
+/// This process's commits between two prunings of the log.
+const PRUNE_EVERY: u64 = 256;
+static COMMITS: AtomicU64 = AtomicU64::new(0);
 
 impl Store {
     /// Starts a change to users, grants or sessions.
@@ -31,10 +45,7 @@ impl Store {
     /// The store's.
     pub(crate) async fn begin_change(&self) -> Result<UserChange<'_>> {
         let txn = self.db.begin().await.map_err(db_err)?;
-        Ok(UserChange {
-            txn,
-            cache: &self.cache,
-        })
+        Ok(UserChange { txn, store: self })
     }
 
     /// Tells every instance on this database that users, grants or sessions changed behind
@@ -43,28 +54,65 @@ impl Store {
     /// # Errors
     /// The store's.
     pub async fn mark_changed(&self) -> Result<()> {
-        self.begin_change().await?.commit().await
+        self.begin_change().await?.commit(Changed::Everyone).await
     }
 }
 
 impl UserChange<'_> {
-    /// Stamps a new users version, as the last statement so that its row lock is held only
-    /// until the commit, and commits; this process's next reads then wait for a fresh
-    /// version.
+    /// Stamps a new users version, whose row lock orders the commits, logs what changed
+    /// after it, so that the lock is held only until the commit, and commits; this
+    /// process's next reads then wait for a fresh read of the log.
     ///
     /// # Errors
     /// The store's errors; nothing is committed then.
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub(crate) async fn commit(self, changed: Changed<'_>) -> Result<()> {
         meta::Entity::update_many()
             .col_expr(meta::Column::Value, Expr::value(Uuid::new_v4().to_string()))
             .filter(meta::Column::Key.eq(meta::USERS_VERSION))
             .exec(&self.txn)
             .await
             .map_err(db_err)?;
+        let rows: Vec<_> = match changed {
+            Changed::Users(users) => users.iter().map(|&user| Some(user)).collect(),
+            Changed::Everyone => vec![None],
+        };
+        if !rows.is_empty() {
+            change::Entity::insert_many(rows.into_iter().map(|user| change::ActiveModel {
+                user_id: Set(user),
+                ..Default::default()
+            }))
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(db_err)?;
+        }
         self.txn.commit().await.map_err(db_err)?;
-        self.cache.written();
+        self.store.cache.written();
+        if COMMITS
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+        {
+            // Housekeeping after the commit, which stands whether or not it succeeds.
+            if let Err(error) = prune(self.store).await {
+                tracing::warn!(%error, "pruning the change log failed");
+            }
+        }
         Ok(())
     }
+}
+
+/// Deletes the log's rows but its newest [`KEPT`]: an instance further behind than that
+/// forgets what it holds.
+async fn prune(store: &Store) -> Result<()> {
+    let newest = newest(&store.db).await?;
+    let Some(before) = i64::try_from(newest).ok().and_then(|n| n.checked_sub(KEPT)) else {
+        return Ok(());
+    };
+    change::Entity::delete_many()
+        .filter(change::Column::Seq.lte(before))
+        .exec(&store.db)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 #[async_trait::async_trait]

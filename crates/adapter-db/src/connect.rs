@@ -167,7 +167,7 @@ impl Store {
     /// # Errors
     /// [`Error::Unavailable`] when it cannot be read.
     pub async fn ping(&self) -> Result<()> {
-        self.cache.version().await.map(|_| ())
+        self.cache.position().await.map(|_| ())
     }
 
     /// Connections the pool holds open, and how many of them are idle.

@@ -1,9 +1,9 @@
-//! Reads of the users version that concurrent callers share.
+//! Reads of the change log's position that concurrent callers share.
 //!
 //! A caller is answered by a read that started at most [`WINDOW`] before it asked, and
 //! after the last write made through this process: so a write through this instance is
 //! seen by its very next request, and a write through another instance within the window.
-//! One read at a time is in flight, and a hot instance refreshes the version before the
+//! One read at a time is in flight, and a hot instance refreshes the position before the
 //! window runs out, so under load requests wait for no query at all; one query per half
 //! window serves them all.
 
@@ -15,23 +15,22 @@ use std::time::Duration;
 use roster_domain::{Error, Result};
 use tokio::sync::watch;
 use tokio::time::Instant;
-use uuid::Uuid;
 
-/// How old a read of the version may be when it answers a caller: the longest a write
+/// How old a read of the position may be when it answers a caller: the longest a write
 /// through another instance can go unseen here.
 pub const WINDOW: Duration = Duration::from_millis(2);
 
 /// A failed read that took this long answers the callers waiting for the next one too.
 const SLOW_FAILURE: Duration = Duration::from_millis(100);
 
-type ReadVersion =
-    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Uuid>> + Send>> + Send + Sync>;
+type ReadPosition =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<u64>> + Send>> + Send + Sync>;
 
 pub(crate) struct Freshness {
-    read: ReadVersion,
+    read: ReadPosition,
     state: Mutex<State>,
     /// The newest finished read: its number and what it found.
-    done: watch::Sender<(u64, Result<Uuid>)>,
+    done: watch::Sender<(u64, Result<u64>)>,
 }
 
 #[derive(Default)]
@@ -43,7 +42,7 @@ struct State {
     /// Someone asked for a newer read than the one in flight: start another when it ends.
     wanted: bool,
     /// The newest successful read: when it started, and what it found.
-    latest: Option<(Instant, Uuid)>,
+    latest: Option<(Instant, u64)>,
     /// When this process last wrote: reads started before then are stale here.
     written: Option<Instant>,
 }
@@ -57,11 +56,14 @@ impl State {
 }
 
 impl Freshness {
-    pub(crate) fn new(read: ReadVersion) -> Arc<Self> {
+    pub(crate) fn new(read: ReadPosition) -> Arc<Self> {
         Arc::new(Self {
             read,
             state: Mutex::default(),
-            done: watch::Sender::new((0, Err(Error::unavailable("no version read yet")))),
+            done: watch::Sender::new((
+                0,
+                Err(Error::unavailable("no change-log position read yet")),
+            )),
         })
     }
 
@@ -71,24 +73,24 @@ impl Freshness {
         self.lock().written = Some(Instant::now());
     }
 
-    /// The version, as read no earlier than [`WINDOW`] before this call and after this
+    /// The log position, as read no earlier than [`WINDOW`] before this call and after this
     /// process's last write.
     ///
     /// # Errors
     /// Those of the read.
-    pub(crate) async fn current(self: &Arc<Self>) -> Result<Uuid> {
+    pub(crate) async fn current(self: &Arc<Self>) -> Result<u64> {
         let round = {
             let mut state = self.lock();
             let now = Instant::now();
             let floor = state.floor(now);
-            if let Some((start, version)) = state.latest
+            if let Some((start, position)) = state.latest
                 && floor.is_none_or(|floor| start > floor)
             {
                 if state.running.is_none() && start + WINDOW / 2 <= now {
-                    // Read ahead, so that callers find a fresh version and never wait.
+                    // Read ahead, so that callers find a fresh position and never wait.
                     self.clone().start_next(&mut state);
                 }
-                return Ok(version);
+                return Ok(position);
             }
             match state.running {
                 Some(start) if floor.is_none_or(|floor| start > floor) => state.started,
@@ -106,7 +108,7 @@ impl Freshness {
         let finished = done
             .wait_for(|(number, _)| *number >= round)
             .await
-            .map_err(|_| Error::unavailable("the version reader stopped"))?;
+            .map_err(|_| Error::unavailable("the change-log reader stopped"))?;
         finished.1.clone()
     }
 
@@ -131,7 +133,7 @@ impl Freshness {
                 freshness: self.clone(),
                 round,
                 start,
-                outcome: Err(Error::internal("the version read did not finish")),
+                outcome: Err(Error::internal("the change-log read did not finish")),
             };
             finish.outcome = (self.read)().await;
         });
@@ -143,16 +145,16 @@ struct Finish {
     freshness: Arc<Freshness>,
     round: u64,
     start: Instant,
-    outcome: Result<Uuid>,
+    outcome: Result<u64>,
 }
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        let outcome = std::mem::replace(&mut self.outcome, Ok(Uuid::nil()));
+        let outcome = std::mem::replace(&mut self.outcome, Ok(0));
         let mut state = self.freshness.lock();
         state.running = None;
-        if let Ok(version) = outcome {
-            state.latest = Some((self.start, version));
+        if let Ok(position) = outcome {
+            state.latest = Some((self.start, position));
         }
         let round = self.round;
         // Only an outage's slow failure answers those waiting for the next read: after a

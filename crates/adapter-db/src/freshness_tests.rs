@@ -5,32 +5,32 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
 
-/// A reader that yields once, counts its reads, and answers the version current
+/// A reader that yields once, counts its reads, and answers the position current
 /// when it *started*, as a database snapshot would; `u64::MAX` makes it fail.
-fn reader(version: &Arc<AtomicU64>, reads: &Arc<AtomicU64>) -> Arc<Freshness> {
-    let (version, reads) = (version.clone(), reads.clone());
+fn reader(position: &Arc<AtomicU64>, reads: &Arc<AtomicU64>) -> Arc<Freshness> {
+    let (position, reads) = (position.clone(), reads.clone());
     Freshness::new(Arc::new(move || {
-        let (version, reads) = (version.clone(), reads.clone());
+        let (position, reads) = (position.clone(), reads.clone());
         Box::pin(async move {
             reads.fetch_add(1, Ordering::SeqCst);
-            let seen = version.load(Ordering::SeqCst);
+            let seen = position.load(Ordering::SeqCst);
             tokio::task::yield_now().await;
             match seen {
                 u64::MAX => Err(Error::unavailable("down")),
-                seen => Ok(Uuid::from_u128(u128::from(seen))),
+                seen => Ok(seen),
             }
         })
     }))
 }
 
-fn v(n: u128) -> Result<Uuid> {
-    Ok(Uuid::from_u128(n))
+fn v(n: u64) -> Result<u64> {
+    Ok(n)
 }
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_one_read() {
-    let (version, reads) = (Arc::new(AtomicU64::new(7)), Arc::default());
-    let freshness = reader(&version, &reads);
+    let (position, reads) = (Arc::new(AtomicU64::new(7)), Arc::default());
+    let freshness = reader(&position, &reads);
     let callers: Vec<_> = (0..50)
         .map(|_| {
             let freshness = freshness.clone();
@@ -45,10 +45,10 @@ async fn concurrent_callers_share_one_read() {
 
 #[tokio::test(start_paused = true)]
 async fn a_write_through_this_process_is_seen_by_the_next_caller() {
-    let (version, reads) = (Arc::new(AtomicU64::new(1)), Arc::default());
-    let freshness = reader(&version, &reads);
+    let (position, reads) = (Arc::new(AtomicU64::new(1)), Arc::default());
+    let freshness = reader(&position, &reads);
     assert_eq!(freshness.current().await, v(1));
-    version.store(2, Ordering::SeqCst);
+    position.store(2, Ordering::SeqCst);
     freshness.written();
     assert_eq!(freshness.current().await, v(2));
 
@@ -61,7 +61,7 @@ async fn a_write_through_this_process_is_seen_by_the_next_caller() {
         }
     });
     tokio::task::yield_now().await;
-    version.store(3, Ordering::SeqCst);
+    position.store(3, Ordering::SeqCst);
     freshness.written();
     assert_eq!(freshness.current().await, v(3));
     assert!(in_flight.await.unwrap().is_ok());
@@ -69,10 +69,10 @@ async fn a_write_through_this_process_is_seen_by_the_next_caller() {
 
 #[tokio::test(start_paused = true)]
 async fn a_write_elsewhere_is_seen_once_the_window_has_passed() {
-    let (version, reads) = (Arc::new(AtomicU64::new(1)), Arc::new(AtomicU64::new(0)));
-    let freshness = reader(&version, &reads);
+    let (position, reads) = (Arc::new(AtomicU64::new(1)), Arc::new(AtomicU64::new(0)));
+    let freshness = reader(&position, &reads);
     assert_eq!(freshness.current().await, v(1));
-    version.store(2, Ordering::SeqCst);
+    position.store(2, Ordering::SeqCst);
     assert_eq!(
         freshness.current().await,
         v(1),
@@ -85,10 +85,10 @@ async fn a_write_elsewhere_is_seen_once_the_window_has_passed() {
 
 #[tokio::test(start_paused = true)]
 async fn a_hot_caller_reads_ahead_and_never_waits() {
-    let (version, reads) = (Arc::new(AtomicU64::new(1)), Arc::new(AtomicU64::new(0)));
-    let freshness = reader(&version, &reads);
+    let (position, reads) = (Arc::new(AtomicU64::new(1)), Arc::new(AtomicU64::new(0)));
+    let freshness = reader(&position, &reads);
     assert_eq!(freshness.current().await, v(1));
-    version.store(2, Ordering::SeqCst);
+    position.store(2, Ordering::SeqCst);
     tokio::time::sleep(WINDOW / 2).await;
     let before = Instant::now();
     assert_eq!(freshness.current().await, v(1), "still within the window");
@@ -100,16 +100,16 @@ async fn a_hot_caller_reads_ahead_and_never_waits() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_read_reaches_its_callers_and_the_next_caller_reads_again() {
-    let (version, reads) = (
+    let (position, reads) = (
         Arc::new(AtomicU64::new(u64::MAX)),
         Arc::new(AtomicU64::new(0)),
     );
-    let freshness = reader(&version, &reads);
+    let freshness = reader(&position, &reads);
     assert!(matches!(
         freshness.current().await,
         Err(Error::Unavailable { .. })
     ));
-    version.store(3, Ordering::SeqCst);
+    position.store(3, Ordering::SeqCst);
     assert_eq!(freshness.current().await, v(3));
     assert_eq!(reads.load(Ordering::SeqCst), 2);
 }

@@ -8,6 +8,7 @@ mod api_keys;
 mod bulk;
 mod cache;
 mod change;
+mod change_log;
 mod clock;
 mod connect;
 mod counts;

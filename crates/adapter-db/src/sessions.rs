@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
+use crate::change::Changed;
 use crate::deadline::Db;
 use crate::entities::{session, user};
 use crate::error::db_err;
@@ -58,19 +59,30 @@ impl SessionStore for Store {
 
     async fn revoke(&self, token: &TokenHash) -> Result<()> {
         let txn = self.begin_change().await?;
+        let owner: Vec<Uuid> = session::Entity::find_by_id(token.to_hex())
+            .select_only()
+            .column(session::Column::UserId)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(db_err)?;
+        if owner.is_empty() {
+            return Ok(());
+        }
         session::Entity::delete_by_id(token.to_hex())
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        txn.commit().await
+        txn.commit(Changed::Users(&owner)).await
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let mut purged = 0;
         for _ in 0..PURGE_BATCHES {
-            let expired: Vec<String> = session::Entity::find()
+            let expired: Vec<(String, Uuid)> = session::Entity::find()
                 .select_only()
                 .column(session::Column::TokenHash)
+                .column(session::Column::UserId)
                 .filter(session::Column::ExpiresAt.lte(now))
                 .limit(PURGE_BATCH)
                 .into_tuple()
@@ -81,6 +93,9 @@ impl SessionStore for Store {
             if expired.is_empty() {
                 break;
             }
+            let (expired, mut owners): (Vec<_>, Vec<_>) = expired.into_iter().unzip();
+            owners.sort_unstable();
+            owners.dedup();
             let txn = self.begin_change().await?;
             let done = session::Entity::delete_many()
                 .filter(session::Column::TokenHash.is_in(expired))
@@ -92,7 +107,7 @@ impl SessionStore for Store {
             // memory. Another instance's purge may have deleted them first, and then there
             // is nothing to commit.
             if done.rows_affected > 0 {
-                txn.commit().await?;
+                txn.commit(Changed::Users(&owners)).await?;
             }
             purged += done.rows_affected;
             if !full {

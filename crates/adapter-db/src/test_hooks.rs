@@ -35,7 +35,7 @@ pub async fn hold_connection(store: &Store) -> HeldConnection {
     HeldConnection(store.db.begin().await.expect("a connection"))
 }
 
-/// Runs `sql` on the store's database behind its back: no users version is stamped, so the
+/// Runs `sql` on the store's database behind its back: no change is logged, so the
 /// copies the store keeps in memory go on being served, and a test can tell them from reads.
 ///
 /// # Panics

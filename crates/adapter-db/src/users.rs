@@ -17,8 +17,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::Store;
-use crate::cache::parse_version;
-use crate::change::UserChange;
+use crate::change::{Changed, UserChange};
+use crate::change_log::{newest_expr, position};
 use crate::counts::{self, Deltas};
 use crate::entities::{api_key, meta, session, user, user_group, user_server, website};
 use crate::error::{conflict_on, db_err, retrying, transaction_conflict};
@@ -97,7 +97,7 @@ impl UserRepository for Store {
         if done.rows_affected == 0 {
             return Ok(false);
         }
-        txn.commit().await?;
+        txn.commit(Changed::Users(&[id.0])).await?;
         Ok(true)
     }
 
@@ -160,7 +160,7 @@ impl Store {
         let mut counts = Deltas::default();
         counts.user(new.role, &new.servers, &new.groups, 1);
         counts.apply(&txn).await?;
-        txn.commit().await
+        txn.commit(Changed::Users(&[new.id.0])).await
     }
 
     async fn update_once(
@@ -214,7 +214,7 @@ impl Store {
         counts.user(current.role, &current.servers, &current.groups, -1);
         counts.user(updated.role, &updated.servers, &updated.groups, 1);
         counts.apply(&txn).await?;
-        txn.commit().await?;
+        txn.commit(Changed::Users(&[id.0])).await?;
         Ok(updated)
     }
 
@@ -248,7 +248,7 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        txn.commit().await
+        txn.commit(Changed::Users(&[id.0])).await
     }
 }
 
@@ -348,22 +348,17 @@ async fn ensure_another_admin(txn: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
-/// A user, their grants and the users version, in one statement: a row per grant (the
-/// first branch's `LEFT JOIN` keeps the user when they have no server), each repeating the
-/// user's columns and the version. Each round trip costs a login more CPU than the rest of
+/// A user, their grants and the change log's position, in one statement: a row per grant
+/// (the first branch's `LEFT JOIN` keeps the user when they have no server), each repeating
+/// the user's columns and the position. Each round trip costs a login more CPU than the rest of
 /// its request but the hash.
-async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(User, Uuid)>> {
+async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(User, u64)>> {
     let filter = match key {
         UserKey::Id(id) => Expr::col((user::Entity, user::Column::Id)).eq(id.0),
         UserKey::Name(name) => {
             Expr::col((user::Entity, user::Column::UsernameKey)).eq(Username::key_of(name))
         }
     };
-    let version = Query::select()
-        .column(meta::Column::Value)
-        .from(meta::Entity)
-        .and_where(Expr::col(meta::Column::Key).eq(meta::USERS_VERSION))
-        .to_owned();
     let branch = |kind: &'static str, join: JoinType, table: TableRef, user_id, name| {
         let mut select = Query::select();
         // The kind is a literal, not a bound value: PostgreSQL cannot type a parameter in a
@@ -372,10 +367,7 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(U
             .columns(user::Column::iter().map(|column| (user::Entity, column)))
             .expr_as(Expr::cust(kind), "grant_kind")
             .expr_as(Expr::col(name), "grant_name")
-            .expr_as(
-                Expr::SubQuery(None, Box::new(version.clone().into())),
-                "users_version",
-            )
+            .expr_as(newest_expr(), "log_position")
             .from(user::Entity)
             .join(
                 join,
@@ -407,8 +399,8 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(U
         return Ok(None);
     };
     let row = user::Model::from_query_result(first, "").map_err(db_err)?;
-    let version: Option<String> = first.try_get("", "users_version").map_err(db_err)?;
-    let version = parse_version(&version.unwrap_or_default())?;
+    let stamp: Option<i64> = first.try_get("", "log_position").map_err(db_err)?;
+    let stamp = stamp.map_or(0, position);
     let (mut servers, mut groups) = (BTreeSet::new(), BTreeSet::new());
     for grant in &rows {
         let kind: String = grant.try_get("", "grant_kind").map_err(db_err)?;
@@ -420,7 +412,7 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(U
         };
         of_kind.extend(name);
     }
-    Ok(Some((to_user(row, servers, groups)?, version)))
+    Ok(Some((to_user(row, servers, groups)?, stamp)))
 }
 
 /// Which grant rows [`with_grants`] reads: every one (for a list of all users, where a

@@ -15,6 +15,7 @@ roster_test_support::on_every_backend!(
     a_user_changed_elsewhere_is_served_changed_within_the_window,
     a_session_revoked_elsewhere_is_refused_within_the_window,
     a_session_purged_elsewhere_is_refused_within_the_window,
+    a_write_to_one_user_leaves_the_others_in_memory,
 );
 
 async fn two_stores<F, Fut>(backend: roster_db::Backend, test: F)
@@ -160,4 +161,78 @@ async fn a_session_purged_elsewhere_is_refused_within_the_window(first: Store, s
     assert_eq!(purged, 1);
     window().await;
     assert_eq!(second.principal(&token, Utc::now()).await.unwrap(), None);
+}
+
+async fn a_write_to_one_user_leaves_the_others_in_memory(first: Store, second: Store) {
+    let alice = first.insert(user("alice", Role::User)).await.unwrap();
+    let bob = first.insert(user("bob", Role::User)).await.unwrap();
+    let token = TokenHash([4; 32]);
+    let now = Utc::now().trunc_subsecs(6);
+    let hash = &bob.password_hash;
+    let opened = first.create(&token, bob.id, hash, now, now + Duration::hours(1));
+    assert!(opened.await.unwrap());
+    for store in [&first, &second] {
+        store.find(&UserKey::Id(alice.id)).await.unwrap().unwrap();
+        store.find(&UserKey::Id(bob.id)).await.unwrap().unwrap();
+        store.principal(&token, Utc::now()).await.unwrap().unwrap();
+    }
+    // Behind the stores' backs, so that only a read of the database can see it.
+    let sql = "UPDATE users SET role = 'admin' WHERE username_key IN ('alice', 'bob')";
+    roster_db::test_hooks::execute_unstamped(&first, sql).await;
+
+    let patch = UserPatch {
+        servers: Some(BTreeSet::from(["web".to_owned()])),
+        ..UserPatch::default()
+    };
+    let now = Utc::now();
+    first
+        .update(alice.id, patch, EndSessions::No, now)
+        .await
+        .unwrap();
+    window().await;
+    for store in [&first, &second] {
+        let seen = store.find(&UserKey::Id(alice.id)).await.unwrap().unwrap();
+        assert_eq!(seen.role, Role::Admin, "the written user is read again");
+        let seen = store.find(&UserKey::Id(bob.id)).await.unwrap().unwrap();
+        assert_eq!(seen.role, Role::User, "another user stays in memory");
+        let seen = store.principal(&token, Utc::now()).await.unwrap().unwrap();
+        assert_eq!(
+            seen.role,
+            Role::User,
+            "another user's session stays in memory"
+        );
+    }
+
+    first.revoke(&token).await.unwrap();
+    window().await;
+    for store in [&first, &second] {
+        assert_eq!(store.principal(&token, Utc::now()).await.unwrap(), None);
+        let seen = store.find(&UserKey::Id(bob.id)).await.unwrap().unwrap();
+        assert_eq!(
+            seen.role,
+            Role::Admin,
+            "a revoked session's user is read again"
+        );
+    }
+
+    // What docs/operations.md tells an operator to run after a change made in SQL.
+    let version = uuid::Uuid::new_v4();
+    for sql in [
+        "UPDATE users SET role = 'view-only' WHERE username_key = 'bob'",
+        &format!(
+            "UPDATE roster_meta SET value = '{version}' WHERE roster_meta.key = 'users-version'"
+        ),
+        "INSERT INTO roster_changes (user_id) VALUES (NULL)",
+    ] {
+        roster_db::test_hooks::execute_unstamped(&first, sql).await;
+    }
+    window().await;
+    for store in [&first, &second] {
+        let seen = store.find(&UserKey::Id(bob.id)).await.unwrap().unwrap();
+        assert_eq!(
+            seen.role,
+            Role::ViewOnly,
+            "a change of everyone is read again"
+        );
+    }
 }

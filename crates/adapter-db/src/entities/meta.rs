@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// Named rows for coordination between instances: `admin-guard` is locked by every
 /// transaction that could remove an admin, which serialises them on every backend, and
-/// `users-version` tells instances when their cached users and sessions are stale.
+/// `users-version` tells instances when to read the change log.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "roster_meta")]
 pub struct Model {
@@ -17,5 +17,6 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 pub(crate) const ADMIN_GUARD: &str = "admin-guard";
-/// A new random UUID at every change of users or sessions; see `cache`.
+/// A new random UUID at every change of users or sessions, whose row lock orders the
+/// change log; see `change_log`.
 pub(crate) const USERS_VERSION: &str = "users-version";

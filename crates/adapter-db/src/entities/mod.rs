@@ -1,6 +1,7 @@
 //! sea-orm entities: the tables as the repositories see them.
 
 pub(crate) mod api_key;
+pub(crate) mod change;
 pub(crate) mod login_failure;
 pub(crate) mod meta;
 pub(crate) mod session;

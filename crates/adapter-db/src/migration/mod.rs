@@ -13,6 +13,7 @@ mod m0005_user_counts;
 mod m0006_user_email;
 mod m0007_api_keys;
 mod m0008_search_indexes;
+mod m0009_change_log;
 
 pub(crate) struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_user_email::Migration),
             Box::new(m0007_api_keys::Migration),
             Box::new(m0008_search_indexes::Migration),
+            Box::new(m0009_change_log::Migration),
         ]
     }
 }
