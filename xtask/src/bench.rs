@@ -478,6 +478,44 @@ async fn measure(
             peak_rss_mib: server.memory_mib("VmHWM:"),
         });
     }
+    // Reads while one client changes grants as fast as it can: each write drops its own
+    // user's entries, and every instance's poll reads the change log.
+    let readers = connections.saturating_sub(1).max(1);
+    let writer = grants(std::slice::from_ref(&base), &token, users);
+    let (measured, written) = if use_wrk {
+        let reads = wrk::start(
+            &base,
+            &token,
+            Read::UserByName,
+            users,
+            readers,
+            seconds,
+            dir,
+        )?;
+        let written = load(1, seconds, writer).await;
+        (wrk::finish(reads)?, written)
+    } else {
+        tokio::join!(
+            load(readers, seconds, rust_read(Read::UserByName)),
+            load(1, seconds, writer)
+        )
+    };
+    for (scenario, measured) in [
+        (
+            "GET /api/users/:name while one client writes grants",
+            measured,
+        ),
+        (
+            "PUT /api/users/:name grants, 1 client, during those reads",
+            written,
+        ),
+    ] {
+        figures.push(Figures {
+            scenario: scenario.into(),
+            measured,
+            peak_rss_mib: server.memory_mib("VmHWM:"),
+        });
+    }
     let writes: MakeRequest = {
         let (base, token) = (base.clone(), token.clone());
         Arc::new(move |c, seq, _| {
@@ -511,21 +549,9 @@ async fn measure(
                 others.push(other);
             }
         }
-        let grants: MakeRequest = {
-            let (instances, token) = (Arc::new(instances.clone()), token.clone());
-            Arc::new(move |c, seq, n| {
-                let base = &instances[(seq % instances.len() as u64) as usize];
-                let user = 1 + n % (users - 1).max(1);
-                Some(
-                    c.put(format!("{base}/api/users/user{user:07}"))
-                        .bearer_auth(&*token)
-                        .json(&json!({ "servers": [format!("server-{}", seq % 7)] })),
-                )
-            })
-        };
         figures.push(Figures {
             scenario: format!("PUT /api/users/:name grants (write), {count} instance(s)"),
-            measured: load(connections, seconds, grants).await,
+            measured: load(connections, seconds, grants(&instances, &token, users)).await,
             peak_rss_mib: server.memory_mib("VmHWM:"),
         });
     }
@@ -558,6 +584,20 @@ async fn measure(
     }
     hashing.extend(Hashing::time().await?);
     Ok((figures, hashing))
+}
+
+/// Grant changes of random users but the admin, spread over `instances`.
+fn grants(instances: &[Arc<String>], token: &Arc<String>, users: u64) -> MakeRequest {
+    let (instances, token) = (instances.to_vec(), token.clone());
+    Arc::new(move |c, seq, n| {
+        let base = &instances[(seq % instances.len() as u64) as usize];
+        let user = 1 + n % (users - 1).max(1);
+        Some(
+            c.put(format!("{base}/api/users/user{user:07}"))
+                .bearer_auth(&*token)
+                .json(&json!({ "servers": [format!("server-{}", seq % 7)] })),
+        )
+    })
 }
 
 fn login(client: &Client, base: &str, name: &str) -> RequestBuilder {

@@ -61,32 +61,58 @@ pub(crate) fn matching<E: EntityTrait>(
         .add(any)
 }
 
-/// What every paged list does first: counts all that `query` matches, and orders it by
-/// `column` as `page` asks, then by `id` so that no row shows on two pages, and cuts it
-/// to the page.
+/// What every paged list does first: counts all that `query` matches (unless the caller
+/// knows the count), orders it by `column` as `page` asks, then by `id` so that no row
+/// shows on two pages, and cuts it to the page. A page past the middle is read from the
+/// far end in the opposite order, so that `OFFSET` walks at most half the list; the
+/// [`Flip`] puts its rows back in order.
 pub(crate) async fn window<E, O>(
     query: Select<E>,
     db: &impl ConnectionTrait,
     page: &PageRequest<O>,
-    column: impl ColumnTrait,
-    id: impl ColumnTrait,
-) -> Result<(u64, Select<E>), DbErr>
+    (column, id): (impl ColumnTrait, impl ColumnTrait),
+    known_total: Option<u64>,
+) -> Result<(u64, Select<E>, Flip), DbErr>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let total = query.clone().count(db).await?;
-    let order = if page.descending {
-        Order::Desc
-    } else {
-        Order::Asc
+    let total = match known_total {
+        Some(total) => total,
+        None => query.clone().count(db).await?,
+    };
+    let (offset, end) = (page.offset(), page.offset().saturating_add(page.page_size));
+    let flip = Flip(offset < total && offset > total / 2);
+    let (order, id_order, offset, limit) = match (page.descending, flip.0) {
+        (descending, false) => {
+            let order = if descending { Order::Desc } else { Order::Asc };
+            (order, Order::Asc, offset, page.page_size)
+        }
+        (descending, true) => {
+            let order = if descending { Order::Asc } else { Order::Desc };
+            let end = Ord::min(end, total);
+            (order, Order::Desc, total - end, end - offset)
+        }
     };
     let query = query
         .order_by(column, order)
-        .order_by_asc(id)
-        .limit(page.page_size)
-        .offset(page.offset());
-    Ok((total, query))
+        .order_by(id, id_order)
+        .limit(limit)
+        .offset(offset);
+    Ok((total, query, flip))
+}
+
+/// Whether a page was read from the far end of its list, and so came back reversed.
+#[must_use = "a flipped page's rows are in reverse order until put back"]
+pub(crate) struct Flip(bool);
+
+impl Flip {
+    pub(crate) fn put_back<T>(self, mut rows: Vec<T>) -> Vec<T> {
+        if self.0 {
+            rows.reverse();
+        }
+        rows
+    }
 }
 
 /// A row count from the database as a page's `count`.

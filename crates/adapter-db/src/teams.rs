@@ -152,14 +152,14 @@ impl TeamRepository for Store {
         if let Some(search) = &page.search {
             query = query.filter(username_matching(self.db.get_database_backend(), search));
         }
-        let (total, query) = match page.order_by {
+        let (total, query, flip) = match page.order_by {
             TeamOrder::Name => {
-                let by = user::Column::UsernameKey;
-                window(query, &self.db, page, by, team_user::Column::Id).await
+                let by = (user::Column::UsernameKey, team_user::Column::Id);
+                window(query, &self.db, page, by, None).await
             }
             TeamOrder::CreatedAt => {
-                let by = team_user::Column::CreatedAt;
-                window(query, &self.db, page, by, team_user::Column::Id).await
+                let by = (team_user::Column::CreatedAt, team_user::Column::Id);
+                window(query, &self.db, page, by, None).await
             }
         }
         .map_err(db_err)?;
@@ -172,7 +172,8 @@ impl TeamRepository for Store {
             .into_iter()
             .map(MemberWithName::split)
             .collect();
-        let items = rows
+        let items = flip
+            .put_back(rows)
             .into_iter()
             .map(|(row, name)| named(row, &name))
             .collect::<Result<_>>()?;
@@ -215,10 +216,11 @@ impl Store {
             TeamOrder::Name => team::Column::Name,
             TeamOrder::CreatedAt => team::Column::CreatedAt,
         };
-        let (total, query) = window(query, &self.db, page, column, team::Column::Id)
+        let by = (column, team::Column::Id);
+        let (total, query, flip) = window(query, &self.db, page, by, None)
             .await
             .map_err(db_err)?;
-        let rows = query.all(&self.db).await.map_err(db_err)?;
+        let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         Ok(Page::of(details(&self.db, rows).await?, total, page))
     }
 }

@@ -60,10 +60,21 @@ impl UserRepository for Store {
             UserOrder::Username => user::Column::UsernameKey,
             UserOrder::CreatedAt => user::Column::CreatedAt,
         };
-        let (total, query) = window(query, &self.db, page, column, user::Column::Id)
-            .await
-            .map_err(db_err)?;
-        let rows = query.all(&self.db).await.map_err(db_err)?;
+        // Without a search, the list is every user: users-stats counts them without a scan.
+        let known_total = match page.search {
+            Some(_) => None,
+            None => Some(self.stats().await?.total),
+        };
+        let (total, query, flip) = window(
+            query,
+            &self.db,
+            page,
+            (column, user::Column::Id),
+            known_total,
+        )
+        .await
+        .map_err(db_err)?;
+        let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         let items = with_grants(&self.db, rows, Grants::OfTheseUsers).await?;
         Ok(Page::of(items, total, page))
     }

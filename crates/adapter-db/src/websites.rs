@@ -234,7 +234,8 @@ impl WebsiteRepository for Store {
             WebsiteOrder::Domain => website::Column::Domain,
             WebsiteOrder::CreatedAt => website::Column::CreatedAt,
         };
-        let (total, query) = window(query, &self.db, page, column, website::Column::Id)
+        let by = (column, website::Column::Id);
+        let (total, query, flip) = window(query, &self.db, page, by, None)
             .await
             .map_err(db_err)?;
         let rows = query
@@ -242,6 +243,7 @@ impl WebsiteRepository for Store {
             .all(&self.db)
             .await
             .map_err(db_err)?;
+        let rows = flip.put_back(rows);
         let items = rows
             .into_iter()
             .map(|(site, owner)| to_details(site, owner))

@@ -39,6 +39,7 @@ roster_test_support::on_every_backend!(
     concurrent_logins_of_one_name_from_one_address_all_count,
     names_and_grants_compare_exactly_but_for_case_in_names,
     user_searches_follow_inserts_renames_and_deletes,
+    pages_cut_one_order_at_every_size_and_depth,
 );
 
 fn now() -> DateTime<Utc> {
@@ -860,4 +861,58 @@ async fn user_searches_follow_inserts_renames_and_deletes(store: Store) {
     store.delete(gone, now()).await.unwrap();
     assert!(found(&store, "gone").await.is_empty());
     assert_eq!(found(&store, "ston").await.len(), 2);
+}
+
+/// Pages past the middle are read from the far end (`query::window`): at every page size,
+/// direction and order, with and without a search, the pages still cut one order.
+async fn pages_cut_one_order_at_every_size_and_depth(store: Store) {
+    for (i, name) in ["eve", "Bob", "dan", "Alice", "carl", "Fay", "gus"]
+        .iter()
+        .enumerate()
+    {
+        let mut user = new_user(name, Role::User, &[], &[]);
+        // Two pairs created at the same instant, which only the ids then order.
+        user.created_at = now() + chrono::Duration::seconds(i as i64 / 2);
+        store.insert(user).await.unwrap();
+    }
+    let all = store.list().await.unwrap();
+    for (order, descending, search) in [
+        (UserOrder::Username, false, None),
+        (UserOrder::Username, true, None),
+        (UserOrder::CreatedAt, false, None),
+        (UserOrder::CreatedAt, true, Some("a")),
+    ] {
+        let mut expected: Vec<&User> = all
+            .iter()
+            .filter(|u| search.is_none_or(|s| u.username.key().contains(s)))
+            .collect();
+        expected.sort_by(|a, b| {
+            let by = match order {
+                UserOrder::Username => a.username.key().cmp(&b.username.key()),
+                UserOrder::CreatedAt => a.created_at.cmp(&b.created_at),
+            };
+            let by = if descending { by.reverse() } else { by };
+            by.then(a.id.0.cmp(&b.id.0))
+        });
+        let expected: Vec<UserId> = expected.iter().map(|u| u.id).collect();
+        for size in 1..=4 {
+            let mut seen = Vec::new();
+            for number in 1..=expected.len() as u64 / size + 2 {
+                let request = PageRequest::new(
+                    Some(number),
+                    Some(size),
+                    search.map(Into::into),
+                    order,
+                    descending,
+                );
+                let page = store.page(&request.unwrap()).await.unwrap();
+                assert_eq!(page.count, expected.len() as u64);
+                seen.extend(page.items.iter().map(|u| u.id));
+            }
+            assert_eq!(
+                seen, expected,
+                "{order:?}, descending {descending}, size {size}"
+            );
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod m0006_user_email;
 mod m0007_api_keys;
 mod m0008_search_indexes;
 mod m0009_change_log;
+mod m0010_created_at_indexes;
 
 pub(crate) struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_api_keys::Migration),
             Box::new(m0008_search_indexes::Migration),
             Box::new(m0009_change_log::Migration),
+            Box::new(m0010_created_at_indexes::Migration),
         ]
     }
 }
