@@ -209,7 +209,18 @@ async fn poll(
     if let Some(newest) = newest {
         return Ok(newest);
     }
+    let before = changes
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .newest();
     let newest = change_log::catch_up(db, changes).await?;
+    if newest == before {
+        // Read after the version, the log would hold the rows of the commit that moved it.
+        changes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .unlogged_change();
+    }
     *seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
     Ok(newest)
 }

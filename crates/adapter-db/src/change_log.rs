@@ -48,7 +48,7 @@ impl Changes {
 
     /// Whether something read at `stamp` (the users-stats counts) saw every change read.
     pub(crate) fn nothing_since(&self, stamp: u64) -> bool {
-        stamp >= self.newest
+        stamp >= self.newest && stamp >= self.floor
     }
 
     pub(crate) fn newest(&self) -> u64 {
@@ -74,6 +74,12 @@ impl Changes {
         if self.order.len() > REMEMBERED {
             self.forget_oldest(REMEMBERED / 4);
         }
+    }
+
+    /// Something changed that the log does not name (the version moved with no new row):
+    /// everything read so far is stale, and so is what is read before the next row.
+    pub(crate) fn unlogged_change(&mut self) {
+        self.forget_before(self.newest + 1);
     }
 
     /// Starts over at `position`: everything read before it is stale.
@@ -216,6 +222,17 @@ mod tests {
         changes.apply(&[(11, Some(user(1))), (12, None)], 1);
         assert!(!changes.fresh(11, user(2)));
         assert!(changes.fresh(12, user(1)));
+    }
+
+    #[test]
+    fn an_unlogged_change_makes_everything_stale_until_the_next_row() {
+        let mut changes = read_up_to(10);
+        changes.unlogged_change();
+        assert!(!changes.fresh(10, user(1)));
+        assert!(!changes.nothing_since(10));
+        changes.apply(&[(11, Some(user(2)))], 1);
+        assert!(changes.fresh(11, user(1)));
+        assert!(changes.nothing_since(11));
     }
 
     #[test]

@@ -58,31 +58,36 @@ impl SessionStore for Store {
     }
 
     async fn revoke(&self, token: &TokenHash) -> Result<()> {
-        let txn = self.begin_change().await?;
+        // Read before the transaction, whose first statement must be its write: SQLite
+        // cannot turn a read transaction into a write once another connection committed.
+        // A session's user never changes.
         let owner: Vec<Uuid> = session::Entity::find_by_id(token.to_hex())
             .select_only()
             .column(session::Column::UserId)
             .into_tuple()
-            .all(&txn)
+            .all(&self.db)
             .await
             .map_err(db_err)?;
         if owner.is_empty() {
             return Ok(());
         }
-        session::Entity::delete_by_id(token.to_hex())
+        let txn = self.begin_change().await?;
+        let done = session::Entity::delete_by_id(token.to_hex())
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        if done.rows_affected == 0 {
+            return Ok(());
+        }
         txn.commit(Changed::Users(&owner)).await
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let mut purged = 0;
         for _ in 0..PURGE_BATCHES {
-            let expired: Vec<(String, Uuid)> = session::Entity::find()
+            let expired: Vec<String> = session::Entity::find()
                 .select_only()
                 .column(session::Column::TokenHash)
-                .column(session::Column::UserId)
                 .filter(session::Column::ExpiresAt.lte(now))
                 .limit(PURGE_BATCH)
                 .into_tuple()
@@ -93,22 +98,15 @@ impl SessionStore for Store {
             if expired.is_empty() {
                 break;
             }
-            let (expired, mut owners): (Vec<_>, Vec<_>) = expired.into_iter().unzip();
-            owners.sort_unstable();
-            owners.dedup();
-            let txn = self.begin_change().await?;
+            // Not logged as a change: a session kept in memory is refused by its own expiry
+            // (`ReadCache::principal_or`), so deleting expired ones makes nothing stale,
+            // and logging thousands of owners would make every instance forget all.
             let done = session::Entity::delete_many()
                 .filter(session::Column::TokenHash.is_in(expired))
                 .filter(session::Column::ExpiresAt.lte(now))
-                .exec(&txn)
+                .exec(&self.db)
                 .await
                 .map_err(db_err)?;
-            // Like any other change to sessions: no instance may go on serving one from
-            // memory. Another instance's purge may have deleted them first, and then there
-            // is nothing to commit.
-            if done.rows_affected > 0 {
-                txn.commit(Changed::Users(&owners)).await?;
-            }
             purged += done.rows_affected;
             if !full {
                 break;
