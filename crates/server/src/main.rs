@@ -35,7 +35,7 @@ async fn run() -> anyhow::Result<()> {
     } else {
         "warn"
     };
-    telemetry::init(config.log_format, level);
+    let _logs = telemetry::init(config.log_format, level);
     match command {
         Command::Serve => {
             let app = Application::build(config).await?;
