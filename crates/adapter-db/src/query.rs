@@ -62,8 +62,8 @@ pub(crate) fn matching<E: EntityTrait>(
 }
 
 /// What every paged list does first: counts all that `query` matches (unless the caller
-/// knows the count), orders it by `column` as `page` asks, then by `id` so that no row
-/// shows on two pages, and cuts it to the page. A page past the middle is read from the
+/// knows the count), orders it by `column` as `page` asks, then by `id` the same way so
+/// that no row shows on two pages, and cuts it to the page. A page past the middle is read from the
 /// far end in the opposite order, so that `OFFSET` walks at most half the list; the
 /// [`Flip`] puts its rows back in order.
 pub(crate) async fn window<E, O>(
@@ -83,20 +83,22 @@ where
     };
     let (offset, end) = (page.offset(), page.offset().saturating_add(page.page_size));
     let flip = Flip(offset < total && offset > total / 2);
-    let (order, id_order, offset, limit) = match (page.descending, flip.0) {
-        (descending, false) => {
-            let order = if descending { Order::Desc } else { Order::Asc };
-            (order, Order::Asc, offset, page.page_size)
-        }
-        (descending, true) => {
-            let order = if descending { Order::Asc } else { Order::Desc };
-            let end = Ord::min(end, total);
-            (order, Order::Desc, total - end, end - offset)
-        }
+    let (offset, limit) = if flip.0 {
+        let end = Ord::min(end, total);
+        (total - end, end - offset)
+    } else {
+        (offset, page.page_size)
+    };
+    // The id runs the same way as the column, so that one index on both serves the order
+    // either way; mixed, SQLite sorted every row that shares the column's value.
+    let order = if page.descending != flip.0 {
+        Order::Desc
+    } else {
+        Order::Asc
     };
     let query = query
-        .order_by(column, order)
-        .order_by(id, id_order)
+        .order_by(column, order.clone())
+        .order_by(id, order)
         .limit(limit)
         .offset(offset);
     Ok((total, query, flip))

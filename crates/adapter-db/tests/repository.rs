@@ -891,8 +891,8 @@ async fn pages_cut_one_order_at_every_size_and_depth(store: Store) {
                 UserOrder::Username => a.username.key().cmp(&b.username.key()),
                 UserOrder::CreatedAt => a.created_at.cmp(&b.created_at),
             };
-            let by = if descending { by.reverse() } else { by };
-            by.then(a.id.0.cmp(&b.id.0))
+            let by = by.then(a.id.0.cmp(&b.id.0));
+            if descending { by.reverse() } else { by }
         });
         let expected: Vec<UserId> = expected.iter().map(|u| u.id).collect();
         for size in 1..=4 {
