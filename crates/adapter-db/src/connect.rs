@@ -132,10 +132,12 @@ impl Store {
         let offset = Offset::new(local);
         clock::measure(&db, &offset).await.map_err(db_err)?;
         let cache = Arc::new(ReadCache::new(db.clone(), offset.clone()));
+        let in_process = (db.pool().get_database_backend() == DatabaseBackend::Sqlite)
+            .then(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
         Ok(Self {
             db,
             cache,
-            lists: Arc::new(ListLane::new(options.pool_size, longest)),
+            lists: Arc::new(ListLane::new(options.pool_size, longest, in_process)),
             offset,
             url: url.into(),
         })
