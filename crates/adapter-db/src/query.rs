@@ -63,14 +63,15 @@ pub(crate) fn matching<E: EntityTrait>(
 
 /// What every paged list does first: counts all that `query` matches (unless the caller
 /// knows the count), orders it by `column` as `page` asks, then by `id` the same way so
-/// that no row shows on two pages, and cuts it to the page. A page past the middle is read from the
-/// far end in the opposite order, so that `OFFSET` walks at most half the list; the
-/// [`Flip`] puts its rows back in order.
-pub(crate) async fn window<E, O>(
+/// that no row shows on two pages (no `id` for a unique column: after one, PostgreSQL
+/// sorted the rows again by both), and cuts it to the page. A page past the middle is read
+/// from the far end in the opposite order, so that `OFFSET` walks at most half the list;
+/// the [`Flip`] puts its rows back in order.
+pub(crate) async fn window<E, O, C: ColumnTrait>(
     query: Select<E>,
     db: &impl ConnectionTrait,
     page: &PageRequest<O>,
-    (column, id): (impl ColumnTrait, impl ColumnTrait),
+    (column, id): (impl ColumnTrait, Option<C>),
     known_total: Option<u64>,
 ) -> Result<(u64, Select<E>, Flip), DbErr>
 where
@@ -96,11 +97,11 @@ where
     } else {
         Order::Asc
     };
-    let query = query
-        .order_by(column, order.clone())
-        .order_by(id, order)
-        .limit(limit)
-        .offset(offset);
+    let mut query = query.order_by(column, order.clone());
+    if let Some(id) = id {
+        query = query.order_by(id, order);
+    }
+    let query = query.limit(limit).offset(offset);
     Ok((total, query, flip))
 }
 

@@ -154,11 +154,11 @@ impl TeamRepository for Store {
         }
         let (total, query, flip) = match page.order_by {
             TeamOrder::Name => {
-                let by = (user::Column::UsernameKey, team_user::Column::Id);
+                let by = (user::Column::UsernameKey, Some(team_user::Column::Id));
                 window(query, &self.db, page, by, None).await
             }
             TeamOrder::CreatedAt => {
-                let by = (team_user::Column::CreatedAt, team_user::Column::Id);
+                let by = (team_user::Column::CreatedAt, Some(team_user::Column::Id));
                 window(query, &self.db, page, by, None).await
             }
         }
@@ -216,7 +216,7 @@ impl Store {
             TeamOrder::Name => team::Column::Name,
             TeamOrder::CreatedAt => team::Column::CreatedAt,
         };
-        let by = (column, team::Column::Id);
+        let by = (column, Some(team::Column::Id));
         let (total, query, flip) = window(query, &self.db, page, by, None)
             .await
             .map_err(db_err)?;

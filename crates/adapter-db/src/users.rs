@@ -56,24 +56,18 @@ impl UserRepository for Store {
         if let Some(search) = &page.search {
             query = query.filter(username_matching(self.db.get_database_backend(), search));
         }
-        let column = match page.order_by {
-            UserOrder::Username => user::Column::UsernameKey,
-            UserOrder::CreatedAt => user::Column::CreatedAt,
+        let (column, id) = match page.order_by {
+            UserOrder::Username => (user::Column::UsernameKey, None),
+            UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
         };
         // Without a search, the list is every user: users-stats counts them without a scan.
         let known_total = match page.search {
             Some(_) => None,
             None => Some(self.stats().await?.total),
         };
-        let (total, query, flip) = window(
-            query,
-            &self.db,
-            page,
-            (column, user::Column::Id),
-            known_total,
-        )
-        .await
-        .map_err(db_err)?;
+        let (total, query, flip) = window(query, &self.db, page, (column, id), known_total)
+            .await
+            .map_err(db_err)?;
         let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         let items = with_grants(&self.db, rows, Grants::OfTheseUsers).await?;
         Ok(Page::of(items, total, page))

@@ -234,7 +234,7 @@ impl WebsiteRepository for Store {
             WebsiteOrder::Domain => website::Column::Domain,
             WebsiteOrder::CreatedAt => website::Column::CreatedAt,
         };
-        let by = (column, website::Column::Id);
+        let by = (column, Some(website::Column::Id));
         let (total, query, flip) = window(query, &self.db, page, by, None)
             .await
             .map_err(db_err)?;
