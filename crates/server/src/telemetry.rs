@@ -1,9 +1,9 @@
 //! Structured logs on stderr, written in batches.
 //!
-//! Written straight to stderr, a request's log line cost a `write` call, and the lines a
-//! quarter of the rate of a GET served from memory. Lines are gathered in memory instead
-//! and written by a thread of their own at most [`BATCH_WINDOW`] later, a batch a call; a
-//! logger that finds [`BACKLOG`] bytes waiting writes them itself, so memory stays bounded.
+//! Written straight to stderr, every line cost a `write` call on the thread serving the
+//! request. Lines are gathered in memory instead and written by a thread of their own at
+//! most [`BATCH_WINDOW`] later, a batch a call; a logger that finds [`BACKLOG`] bytes
+//! waiting writes them itself, so memory stays bounded.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -106,7 +106,7 @@ impl Shared {
 }
 
 /// One logger's handle, for one line.
-pub struct Line<'a>(&'a Shared);
+struct Line<'a>(&'a Shared);
 
 impl Write for Line<'_> {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
