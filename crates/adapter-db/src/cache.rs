@@ -8,7 +8,7 @@
 //! seen everywhere within a few milliseconds.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
 use quick_cache::sync::Cache;
@@ -79,8 +79,8 @@ impl ReadCache {
         self.freshness.current().await
     }
 
-    fn changes(&self) -> std::sync::RwLockReadGuard<'_, Changes> {
-        self.changes.read().unwrap_or_else(PoisonError::into_inner)
+    fn changes(&self) -> RwLockReadGuard<'_, Changes> {
+        change_log::read(&self.changes)
     }
 
     /// A change was committed here: the next reads wait for a read of the log after it.
@@ -201,25 +201,14 @@ async fn poll(
         offset.record_row(backend, sent, &row).map_err(db_err)?;
     }
     let version = parse_version(&row.try_get::<String>("", "value").map_err(db_err)?)?;
-    let newest = {
-        let changes = changes.read().unwrap_or_else(PoisonError::into_inner);
-        let seen = *seen.lock().unwrap_or_else(PoisonError::into_inner);
-        (seen == Some(version)).then(|| changes.newest())
-    };
-    if let Some(newest) = newest {
-        return Ok(newest);
+    let before = change_log::read(changes).newest();
+    if *seen.lock().unwrap_or_else(PoisonError::into_inner) == Some(version) {
+        return Ok(before);
     }
-    let before = changes
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .newest();
     let newest = change_log::catch_up(db, changes).await?;
     if newest == before {
         // Read after the version, the log would hold the rows of the commit that moved it.
-        changes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .unlogged_change();
+        change_log::write(changes).unlogged_change();
     }
     *seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(version);
     Ok(newest)

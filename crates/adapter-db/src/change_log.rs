@@ -10,6 +10,7 @@
 //! been read.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use roster_domain::Result;
 use sea_orm::sea_query::{Expr, Func, FunctionCall, Query};
@@ -110,11 +111,8 @@ impl Changes {
 ///
 /// # Errors
 /// The database's.
-pub(crate) async fn catch_up(db: &Db, changes: &std::sync::RwLock<Changes>) -> Result<u64> {
-    let after = changes
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .newest();
+pub(crate) async fn catch_up(db: &Db, changes: &RwLock<Changes>) -> Result<u64> {
+    let after = read(changes).newest();
     if after == 0 {
         let newest = newest(db).await?;
         write(changes).restart_at(newest);
@@ -149,10 +147,13 @@ pub(crate) async fn catch_up(db: &Db, changes: &std::sync::RwLock<Changes>) -> R
     Ok(changes.newest())
 }
 
-fn write(changes: &std::sync::RwLock<Changes>) -> std::sync::RwLockWriteGuard<'_, Changes> {
-    changes
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The changes read so far: a panic elsewhere while they were locked left them whole.
+pub(crate) fn read(changes: &RwLock<Changes>) -> RwLockReadGuard<'_, Changes> {
+    changes.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn write(changes: &RwLock<Changes>) -> RwLockWriteGuard<'_, Changes> {
+    changes.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The log's newest position, as a subquery a read can stamp its rows with.
@@ -167,11 +168,7 @@ fn extreme_expr(func: FunctionCall) -> Expr {
 
 pub(crate) async fn newest(db: &Db) -> Result<u64> {
     let row = db
-        .query_one(
-            Query::select()
-                .expr_as(Func::max(Expr::col(change::Column::Seq)), "seq")
-                .from(change::Entity),
-        )
+        .query_one(Query::select().expr_as(newest_expr(), "seq"))
         .await
         .map_err(db_err)?;
     let seq: Option<i64> = match row {
