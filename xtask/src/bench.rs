@@ -109,8 +109,9 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         if !seeded.success() {
             return Err(format!("seeding {backend} failed"));
         }
-        let (figures, hashing) = runtime.block_on(measure(&binary, &url, options, &out))?;
-        report(backend, options, &figures, &hashing, &out)?;
+        let (figures, full_lists, hashing) =
+            runtime.block_on(measure(&binary, &url, options, &out))?;
+        report(backend, options, &figures, &full_lists, &hashing, &out)?;
     }
     Ok(())
 }
@@ -340,7 +341,7 @@ async fn measure(
     url: &str,
     options: &Options,
     dir: &Path,
-) -> Result<(Vec<Figures>, Hashing), String> {
+) -> Result<(Vec<Figures>, Vec<FullList>, Hashing), String> {
     let server = start(binary, url).await?;
     // Idle is after start-up's work (a decoy hash, whose memory is freed when unused).
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -416,6 +417,11 @@ async fn measure(
             measured,
             peak_rss_mib: server.memory_mib("VmHWM:"),
         });
+    }
+    // Every user at once, in the two dialects that answer the whole directory.
+    let mut full_lists = Vec::new();
+    for path in ["/api/users", "/umami/api/admin/users"] {
+        full_lists.push(full_list(&server, &token, path).await?);
     }
     if use_wrk {
         // The same reads from a second server with the default configuration, on the same
@@ -615,7 +621,51 @@ async fn measure(
         });
     }
     hashing.extend(Hashing::time().await?);
-    Ok((figures, hashing))
+    Ok((figures, full_lists, hashing))
+}
+
+/// What reading a whole list cost: the time to its first byte and to its end, its size, and
+/// how far the server's memory grew over what it held before.
+struct FullList {
+    path: &'static str,
+    first_byte_ms: f64,
+    seconds: f64,
+    mib: f64,
+    growth_mib: f64,
+}
+
+/// Reads `path` to its end, sampling the server's memory as it goes.
+async fn full_list(server: &Server, token: &str, path: &'static str) -> Result<FullList, String> {
+    let before = server.memory_mib("VmRSS:");
+    let sent = Instant::now();
+    let mut response = Client::new()
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("{path} answered {}", response.status()));
+    }
+    let (mut first_byte, mut bytes, mut peak) = (None, 0, before);
+    let mut sampled = Instant::now();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        first_byte.get_or_insert_with(|| sent.elapsed());
+        bytes += chunk.len();
+        if sampled.elapsed() >= Duration::from_millis(5) {
+            peak = peak.max(server.memory_mib("VmRSS:"));
+            sampled = Instant::now();
+        }
+    }
+    let seconds = sent.elapsed().as_secs_f64();
+    peak = peak.max(server.memory_mib("VmRSS:"));
+    Ok(FullList {
+        path,
+        first_byte_ms: first_byte.unwrap_or_default().as_secs_f64() * 1000.0,
+        seconds,
+        mib: bytes as f64 / (1024.0 * 1024.0),
+        growth_mib: peak - before,
+    })
 }
 
 /// Grant changes of random users but the admin, spread over `instances`.
@@ -732,6 +782,7 @@ fn report(
     backend: &str,
     options: &Options,
     figures: &[Figures],
+    full_lists: &[FullList],
     hashing: &Hashing,
     out: &Path,
 ) -> Result<(), String> {
@@ -752,6 +803,12 @@ fn report(
             f.measured.p50_ms,
             f.measured.p99_ms,
             f.peak_rss_mib
+        );
+    }
+    for list in full_lists {
+        println!(
+            "GET {}, whole: first byte {:.1} ms, {:.1} MiB in {:.1} s, memory +{:.1} MiB",
+            list.path, list.first_byte_ms, list.mib, list.seconds, list.growth_mib
         );
     }
     let hash_ms = median(&hashing.alone);
@@ -788,6 +845,10 @@ fn report(
         "connections": options.connections,
         "seconds": options.seconds,
         "cores": cores,
+        "full_lists": full_lists.iter().map(|l| json!({
+            "path": l.path, "first_byte_ms": l.first_byte_ms, "seconds": l.seconds,
+            "mib": l.mib, "memory_growth_mib": l.growth_mib,
+        })).collect::<Vec<_>>(),
         "scenarios": figures.iter().map(|f| json!({
             "scenario": f.scenario, "requests": f.measured.requests, "errors": f.measured.errors,
             "rps": f.measured.rps, "p50_ms": f.measured.p50_ms, "p99_ms": f.measured.p99_ms,

@@ -40,14 +40,19 @@ impl UserRepository for Store {
         Ok(self.cache.loaded(find_user(&self.db, key).await?))
     }
 
-    async fn list(&self) -> Result<Vec<User>> {
+    async fn list_after(&self, after: Option<Username>, limit: u64) -> Result<Vec<User>> {
         let _lane = self.lists.enter().await?;
-        let rows = user::Entity::find()
+        let mut query = user::Entity::find();
+        if let Some(after) = after {
+            query = query.filter(user::Column::UsernameKey.gt(after.key()));
+        }
+        let rows = query
             .order_by_asc(user::Column::UsernameKey)
+            .limit(limit)
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        with_grants(&self.db, rows, Grants::All).await
+        with_grants(&self.db, rows).await
     }
 
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
@@ -69,7 +74,7 @@ impl UserRepository for Store {
             .await
             .map_err(db_err)?;
         let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
-        let items = with_grants(&self.db, rows, Grants::OfTheseUsers).await?;
+        let items = with_grants(&self.db, rows).await?;
         Ok(Page::of(items, total, page))
     }
 
@@ -420,14 +425,6 @@ async fn find_user(db: &impl ConnectionTrait, key: &UserKey) -> Result<Option<(U
     Ok(Some((to_user(row, servers, groups)?, stamp)))
 }
 
-/// Which grant rows [`with_grants`] reads: every one (for a list of all users, where a
-/// filter by thousands of ids would be slower and could exceed SQLite's variable limit),
-/// or those of the given users only.
-enum Grants {
-    All,
-    OfTheseUsers,
-}
-
 /// A server or group grant, as [`with_grants`] reads both in one query.
 #[derive(FromQueryResult)]
 struct Grant {
@@ -437,13 +434,9 @@ struct Grant {
     name: String,
 }
 
-/// Turns the user rows of a list or a page into users with their server and group grants,
-/// in one query however many rows there are.
-async fn with_grants(
-    db: &impl ConnectionTrait,
-    rows: Vec<user::Model>,
-    which: Grants,
-) -> Result<Vec<User>> {
+/// Turns the user rows of a batch or a page into users with their server and group grants,
+/// in one query.
+async fn with_grants(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> Result<Vec<User>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let grants = |kind: &'static str, table: TableRef, user_id: ColumnRef, name: ColumnRef| {
         let mut select = Query::select();
@@ -452,10 +445,8 @@ async fn with_grants(
             .expr_as(Expr::cust(kind), "kind")
             .expr_as(Expr::col(user_id.clone()), "user_id")
             .expr_as(Expr::col(name), "name")
-            .from(table);
-        if let Grants::OfTheseUsers = which {
-            select.and_where(Expr::col(user_id).is_in(ids.iter().copied()));
-        }
+            .from(table)
+            .and_where(Expr::col(user_id).is_in(ids.iter().copied()));
         select
     };
     let mut query = grants(

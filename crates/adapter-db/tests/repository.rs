@@ -64,6 +64,10 @@ fn new_user(name: &str, role: Role, servers: &[&str], groups: &[&str]) -> User {
     }
 }
 
+async fn all_users(store: &Store) -> Vec<User> {
+    store.list_after(None, 10_000).await.unwrap()
+}
+
 async fn add(store: &Store, name: &str, role: Role) -> User {
     store.insert(new_user(name, role, &[], &[])).await.unwrap()
 }
@@ -154,7 +158,7 @@ async fn names_are_unique_case_insensitively(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(err, Error::Conflict(Conflict::UsernameTaken));
-    assert_eq!(store.list().await.unwrap().len(), 1);
+    assert_eq!(all_users(&store).await.len(), 1);
 }
 
 async fn list_is_ordered_by_name_with_grants(store: Store) {
@@ -166,11 +170,29 @@ async fn list_is_ordered_by_name_with_grants(store: Store) {
         .insert(new_user("Alice", Role::Admin, &[], &["g"]))
         .await
         .unwrap();
-    let users = store.list().await.unwrap();
+    store
+        .insert(new_user("carl", Role::User, &[], &[]))
+        .await
+        .unwrap();
+    let users = all_users(&store).await;
     let names: Vec<_> = users.iter().map(|u| u.username.as_str()).collect();
-    assert_eq!(names, ["Alice", "bob"]);
+    assert_eq!(names, ["Alice", "bob", "carl"]);
     assert_eq!(users[0].groups, set(&["g"]));
     assert_eq!(users[1].servers, set(&["b"]));
+    let first = store.list_after(None, 2).await.unwrap();
+    assert_eq!(first, users[..2], "a batch is the first users by name");
+    let alice = Username::parse("ALICE").unwrap();
+    let after = store.list_after(Some(alice), 1).await.unwrap();
+    assert_eq!(
+        after,
+        users[1..2],
+        "after a name in any case, grants included"
+    );
+    let last = store
+        .list_after(Some(users[2].username.clone()), 2)
+        .await
+        .unwrap();
+    assert!(last.is_empty(), "nothing comes after the last name");
     let request = roster_domain::PageRequest::new(
         Some(2),
         Some(1),
@@ -180,10 +202,10 @@ async fn list_is_ordered_by_name_with_grants(store: Store) {
     )
     .unwrap();
     let page = store.page(&request).await.unwrap();
-    assert_eq!(page.count, 2);
+    assert_eq!(page.count, 3);
     assert_eq!(
         page.items,
-        users[1..],
+        users[1..2],
         "a page carries the same users, grants included"
     );
 }
@@ -422,7 +444,7 @@ async fn stats_follow_every_kind_of_change(store: Store) {
     store.delete(bulk[0].id, Utc::now()).await.unwrap();
     store.delete(a.id, Utc::now()).await.unwrap();
     let stats = store.stats().await.unwrap();
-    assert_eq!(stats, recount(store.list().await.unwrap()));
+    assert_eq!(stats, recount(all_users(&store).await));
     assert_eq!((stats.total, stats.admins), (5, 1));
     assert!(
         !stats.per_server.contains_key("s1"),
@@ -622,7 +644,7 @@ async fn concurrent_demotions_never_leave_zero_admins(store: Store) {
         let a = add(&store, &format!("a{round}"), Role::Admin).await;
         let b = add(&store, &format!("b{round}"), Role::Admin).await;
         // Earlier rounds left one admin each time; demote it so only a and b remain.
-        for user in store.list().await.unwrap() {
+        for user in all_users(&store).await {
             if user.role.is_admin() && user.id != a.id && user.id != b.id {
                 let demote = UserPatch {
                     role: Some(Role::User),
@@ -875,7 +897,7 @@ async fn pages_cut_one_order_at_every_size_and_depth(store: Store) {
         user.created_at = now() + chrono::Duration::seconds(i as i64 / 2);
         store.insert(user).await.unwrap();
     }
-    let all = store.list().await.unwrap();
+    let all = all_users(&store).await;
     for (order, descending, search) in [
         (UserOrder::Username, false, None),
         (UserOrder::Username, true, None),

@@ -24,6 +24,7 @@ mod router;
 #[cfg(test)]
 mod schema_check;
 mod state;
+mod stream;
 mod umami;
 
 pub use docs::openapi_json;

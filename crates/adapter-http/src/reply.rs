@@ -18,8 +18,11 @@ use serde::{Serialize, Serializer};
 #[derive(Debug)]
 pub(crate) struct JsonReply<T>(pub T);
 
+/// The content type of every JSON body.
+pub(crate) const JSON: &str = "application/json; charset=utf-8";
+
 impl<T: Type> Payload for JsonReply<T> {
-    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+    const CONTENT_TYPE: &'static str = JSON;
 
     fn check_content_type(content_type: &str) -> bool {
         crate::body::is_json(content_type)
@@ -36,20 +39,25 @@ impl<T: Type> Payload for JsonReply<T> {
 
 impl<T: Type + Serialize> IntoResponse for JsonReply<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_vec(&self.0) {
-            Ok(body) => Response::builder()
-                .header(header::CONTENT_TYPE, Self::CONTENT_TYPE)
-                .body(body),
-            // Only a map with non-string keys can fail, and no body type has one.
-            Err(err) => {
-                tracing::error!(error = %err, "a response body could not be written");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
+        json_response(&self.0)
+    }
+}
+
+/// A 200 response of `value` in JSON.
+pub(crate) fn json_response(value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => Response::builder()
+            .header(header::CONTENT_TYPE, JSON)
+            .body(body),
+        // Only a map with non-string keys can fail, and no body type has one.
+        Err(err) => {
+            tracing::error!(error = %err, "a response body could not be written");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
-impl<T: Type + Serialize> ApiResponse for JsonReply<T> {
+impl<T: Type> ApiResponse for JsonReply<T> {
     fn meta() -> MetaResponses {
         MetaResponses {
             responses: vec![MetaResponse {

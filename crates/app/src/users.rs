@@ -13,7 +13,7 @@ use crate::api_keys::require_session;
 use crate::guesses::{self, GuessKeys};
 use crate::policy::{require_admin, require_self_or_admin};
 use crate::validate::grant_set;
-use crate::{Ports, ThrottleConfig, hash_token};
+use crate::{Ports, ThrottleConfig, UserListing, hash_token};
 
 /// A request to create a user, as it arrives: validated here. Its `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -206,16 +206,13 @@ impl UserService {
         self.find(key).await
     }
 
-    /// Every user (admins only).
+    /// Every user, a batch at a time (admins only).
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for non-admins, and the store's errors.
-    #[tracing::instrument(
-        level = "debug", name = "users.list", skip_all, fields(actor = %actor.id)
-    )]
-    pub async fn list(&self, actor: &Principal) -> Result<Vec<User>> {
+    /// [`Error::Forbidden`] for non-admins.
+    pub fn list(&self, actor: &Principal) -> Result<UserListing> {
         require_admin(actor)?;
-        self.ports.users.list().await
+        Ok(UserListing::new(self.ports.users.clone()))
     }
 
     /// One page of users (admins only).

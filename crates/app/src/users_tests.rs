@@ -1,5 +1,5 @@
 use mockall::predicate::eq;
-use roster_domain::{Conflict, Error, PasswordPolicy, Role, UserKey, UserStats};
+use roster_domain::{Conflict, Error, PasswordPolicy, Role, User, UserKey, UserStats};
 
 use super::*;
 use crate::fixture::{Mocks, principal, principal_of, t0, user};
@@ -178,17 +178,86 @@ async fn a_use_case_runs_in_a_span_that_names_its_actor() {
     assert_eq!(*spans, vec![format!("users.get actor={}", actor.id)]);
 }
 
+#[test]
+fn only_admins_list_everyone() {
+    let svc = service(Mocks::default());
+    assert!(svc.list(&principal(Role::Admin)).is_ok());
+    let err = svc.list(&principal(Role::User)).err().unwrap();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+fn named(prefix: &str, count: u64) -> Vec<User> {
+    (0..count)
+        .map(|i| user(&format!("{prefix}{i:05}"), Role::User))
+        .collect()
+}
+
 #[tokio::test]
-async fn list_is_for_admins() {
+async fn a_listing_reads_on_from_the_last_name_of_each_batch() {
+    let mut seq = mockall::Sequence::new();
+    let mut mocks = Mocks::default();
+    let full = named("a", UserListing::BATCH);
+    let last = full.last().unwrap().username.clone();
+    mocks
+        .users
+        .expect_list_after()
+        .withf(|after, limit| after.is_none() && *limit == UserListing::BATCH)
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_, _| Ok(full));
+    mocks
+        .users
+        .expect_list_after()
+        .withf(move |after, _| after.as_ref() == Some(&last))
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|_, _| Ok(named("b", 2)));
+    let mut listing = service(mocks).list(&principal(Role::Admin)).unwrap();
+    let first = listing.next_batch().await.unwrap().unwrap();
+    assert_eq!(first.len() as u64, UserListing::BATCH);
+    let second = listing.next_batch().await.unwrap().unwrap();
+    assert_eq!(second[1].username.as_str(), "b00001");
+    assert!(
+        listing.next_batch().await.unwrap().is_none(),
+        "a short batch is the last; the store is not asked again"
+    );
+}
+
+#[tokio::test]
+async fn a_listing_of_whole_batches_ends_on_an_empty_one() {
+    let mut mocks = Mocks::default();
+    let mut batches = vec![Vec::new(), named("a", UserListing::BATCH)];
+    mocks
+        .users
+        .expect_list_after()
+        .times(2)
+        .returning(move |_, _| Ok(batches.pop().unwrap()));
+    let mut listing = service(mocks).list(&principal(Role::Admin)).unwrap();
+    assert!(listing.next_batch().await.unwrap().is_some());
+    assert!(listing.next_batch().await.unwrap().is_none());
+    assert!(listing.next_batch().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_failed_batch_can_be_asked_again() {
+    let mut seq = mockall::Sequence::new();
     let mut mocks = Mocks::default();
     mocks
         .users
-        .expect_list()
-        .return_once(|| Ok(vec![user("a", Role::Admin)]));
-    let svc = service(mocks);
-    assert_eq!(svc.list(&principal(Role::Admin)).await.unwrap().len(), 1);
-    let err = svc.list(&principal(Role::User)).await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)));
+        .expect_list_after()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|_, _| Err(Error::unavailable("down")));
+    mocks
+        .users
+        .expect_list_after()
+        .withf(|after, _| after.is_none())
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|_, _| Ok(named("a", 1)));
+    let mut listing = service(mocks).list(&principal(Role::Admin)).unwrap();
+    assert!(listing.next_batch().await.is_err());
+    assert_eq!(listing.next_batch().await.unwrap().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -48,11 +48,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .update(&admin, &UserKey::Name("alice".into()), promote)
         .await?;
 
-    for user in roster.users().list(&admin).await? {
-        println!(
-            "{} ({}) servers={:?}",
-            user.username, user.role, user.servers
-        );
+    let mut listing = roster.users().list(&admin)?;
+    while let Some(batch) = listing.next_batch().await? {
+        for user in batch {
+            println!(
+                "{} ({}) servers={:?}",
+                user.username, user.role, user.servers
+            );
+        }
     }
     let stats = roster.users().stats(&admin).await?;
     println!("{} users, {} admins", stats.total, stats.admins);

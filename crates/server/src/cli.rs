@@ -40,17 +40,20 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             println!("created {} ({}, {})", user.username, user.role, user.id);
         }
         UserCommand::List => {
-            for user in users.list(&operator).await? {
-                let servers: Vec<_> = user.servers.into_iter().collect();
-                let groups: Vec<_> = user.groups.into_iter().collect();
-                println!(
-                    "{}\t{}\t{}\tservers={}\tgroups={}",
-                    user.username,
-                    user.role,
-                    user.id,
-                    servers.join(","),
-                    groups.join(",")
-                );
+            let mut listing = users.list(&operator)?;
+            while let Some(batch) = listing.next_batch().await? {
+                for user in batch {
+                    let servers: Vec<_> = user.servers.into_iter().collect();
+                    let groups: Vec<_> = user.groups.into_iter().collect();
+                    println!(
+                        "{}\t{}\t{}\tservers={}\tgroups={}",
+                        user.username,
+                        user.role,
+                        user.id,
+                        servers.join(","),
+                        groups.join(",")
+                    );
+                }
             }
         }
         UserCommand::Passwd { username, password } => {

@@ -4,6 +4,7 @@
 mod keys;
 mod types;
 
+use futures_util::TryStreamExt;
 use poem::web::{Data, RemoteAddr};
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::param::Path;
@@ -18,6 +19,7 @@ use crate::body::JsonRequest;
 use crate::error::{dialect_error, render};
 use crate::limit::limit_body;
 use crate::reply::JsonReply;
+use crate::stream::{JsonStream, batches};
 use types::{
     ChangePasswordBody, CreateUserBody, CurrentUserView, Envelope, LoginBody, LoginView, Message,
     StatsView, UpdateUserBody, UserView,
@@ -97,7 +99,9 @@ fn role_of(
 
 #[OpenApi]
 impl McpHubApi {
-    /// List every user.
+    /// List every user, ordered by name.
+    ///
+    /// The body is streamed as it is read from the store, a batch at a time.
     #[oai(
         path = "/users",
         method = "get",
@@ -108,12 +112,16 @@ impl McpHubApi {
         &self,
         auth: McpAuth,
         state: Data<&AppState>,
-    ) -> McpResult<JsonReply<Envelope<Vec<UserView>>>> {
+    ) -> McpResult<JsonStream<Envelope<Vec<UserView>>>> {
         let actor = admin(&state, &auth).await?;
-        let users = state.roster.users().list(&actor).await?;
-        Ok(JsonReply(Envelope::ok(
-            users.into_iter().map(UserView::from).collect::<Vec<_>>(),
-        )))
+        let listing = state.roster.users().list(&actor)?;
+        let views =
+            batches(listing).map_ok(|batch| batch.into_iter().map(UserView::from).collect());
+        Ok(JsonStream::array(
+            r#"{"success":true,"data":["#,
+            views,
+            "]}",
+        ))
     }
 
     /// Get one user by name.

@@ -2,12 +2,12 @@ use poem::web::Data;
 use poem_openapi::param::Path;
 use std::borrow::Cow;
 
+use futures_util::TryStreamExt;
 use poem_openapi::OpenApi;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
-use roster_app::{CreateUser, UpdateUser};
-use roster_domain::{Page, Role, User, UserId, UserKey, UserOrder};
-use serde::Serialize;
+use roster_app::{CreateUser, Roster, UpdateUser};
+use roster_domain::{Page, Principal, Result, Role, User, UserId, UserKey, UserOrder};
 use uuid::Uuid;
 
 use super::types::{
@@ -18,17 +18,25 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::JsonRequest;
 use crate::reply::JsonReply;
+use crate::stream::{JsonStream, batches};
 
 pub(crate) struct UsersApi;
 
-/// Every user when no paging parameter is sent; one page of users otherwise. Written by
-/// hand because poem-openapi's unions declare `type: object`, which an array breaks.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum UserList {
-    All(Vec<UserView>),
-    Page(Paged<UserView>),
+/// `users` as the admin list shows them, each with the count of websites they own.
+async fn counted(roster: &Roster, actor: &Principal, users: Vec<User>) -> Result<Vec<UserView>> {
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let websites = roster.websites().counts_by_owner(actor, &ids).await?;
+    Ok(users
+        .into_iter()
+        .map(|u| UserView::counted(u, &websites))
+        .collect())
 }
+
+/// The documented body of the admin list: every user when no paging parameter is sent,
+/// one page of users otherwise. It only documents; the bodies are written as a stream of
+/// [`UserView`]s or as a [`Paged`]. Written by hand because poem-openapi's unions declare
+/// `type: object`, which an array breaks.
+struct UserList;
 
 impl Type for UserList {
     const IS_REQUIRED: bool = true;
@@ -107,29 +115,21 @@ impl UsersApi {
         Caller(actor): Caller,
         state: Data<&AppState>,
         params: ListQuery,
-    ) -> UmamiResult<JsonReply<UserList>> {
-        let users = state.roster.users();
-        let (websites, actor) = (state.roster.websites(), &actor);
-        let counts = |listed: &[User]| {
-            let ids: Vec<UserId> = listed.iter().map(|u| u.id).collect();
-            async move { websites.counts_by_owner(actor, &ids).await }
-        };
+    ) -> UmamiResult<JsonStream<UserList>> {
         // Checked even for the bare array, so that no parameter is silently ignored.
         let listing = params.listing::<UserOrder>()?;
         if !params.is_paged() {
-            let all = users.list(actor).await?;
-            let websites = counts(&all).await?;
-            let views = all.into_iter().map(|u| UserView::counted(u, &websites));
-            return Ok(JsonReply(UserList::All(views.collect())));
+            let roster = state.roster.clone();
+            let views = batches(roster.users().list(&actor)?).and_then(move |batch| {
+                let (roster, actor) = (roster.clone(), actor.clone());
+                async move { counted(&roster, &actor, batch).await }
+            });
+            return Ok(JsonStream::array("[", views, "]"));
         }
-        let page = users.page(actor, &listing.request).await?;
-        let websites = counts(&page.items).await?;
-        let views = page
-            .items
-            .into_iter()
-            .map(|u| UserView::counted(u, &websites));
-        let page = Page::of(views.collect::<Vec<_>>(), page.count, &listing.request);
-        Ok(JsonReply(UserList::Page(Paged::new(page, listing))))
+        let page = state.roster.users().page(&actor, &listing.request).await?;
+        let views = counted(&state.roster, &actor, page.items).await?;
+        let page = Page::of(views, page.count, &listing.request);
+        Ok(JsonStream::whole(&Paged::<UserView>::new(page, listing)))
     }
 
     /// One user (admins, or the user).

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     EndSessions, Page, PageRequest, Result, User, UserId, UserKey, UserOrder, UserPatch, UserStats,
+    Username,
 };
 
 /// The user store. It alone can see every concurrent writer, so it enforces the invariants
@@ -31,11 +32,13 @@ pub trait UserRepository: Send + Sync {
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
     async fn find_as_stored_now(&self, key: &UserKey) -> Result<Option<User>>;
 
-    /// Every user with their grants, ordered by name.
+    /// Up to `limit` users with their grants, ordered by name, from the first whose name
+    /// comes after `after` (from the first user when `None`): the whole directory, read a
+    /// batch at a time so that no read holds a million users.
     ///
     /// # Errors
     /// [`crate::Error::Unavailable`] if the store cannot be reached.
-    async fn list(&self) -> Result<Vec<User>>;
+    async fn list_after(&self, after: Option<Username>, limit: u64) -> Result<Vec<User>>;
 
     /// One page of users; `search` matches usernames.
     ///

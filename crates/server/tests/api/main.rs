@@ -11,6 +11,7 @@ mod fuzz;
 mod guesses;
 mod helpers;
 mod hostile;
+mod long_lists;
 mod mcphub_auth;
 mod mcphub_errors;
 mod mcphub_users;
