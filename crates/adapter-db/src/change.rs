@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter,
@@ -14,6 +15,7 @@ use crate::change_log::{KEPT, newest};
 use crate::deadline::Txn;
 use crate::entities::{change, meta};
 use crate::error::db_err;
+use crate::runs::{self, Key, Sorted};
 use roster_domain::Result;
 
 /// A transaction that changes users, grants or sessions. It commits only through
@@ -24,6 +26,8 @@ use roster_domain::Result;
 pub(crate) struct UserChange<'a> {
     txn: Txn,
     store: &'a Store,
+    /// Users in (1) and out (-1) of each order's runs, counted at the commit.
+    moves: Vec<(Sorted, Key, i64)>,
 }
 
 /// What a change did, for the change log.
@@ -45,11 +49,16 @@ impl Store {
     /// The store's.
     pub(crate) async fn begin_change(&self) -> Result<UserChange<'_>> {
         let txn = self.db.begin().await.map_err(db_err)?;
-        Ok(UserChange { txn, store: self })
+        Ok(UserChange {
+            txn,
+            store: self,
+            moves: Vec::new(),
+        })
     }
 
     /// Tells every instance on this database that users, grants or sessions changed behind
-    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`].
+    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`], and
+    /// the runs that count the users list's pages are counted afresh.
     ///
     /// # Errors
     /// The store's.
@@ -59,6 +68,21 @@ impl Store {
 }
 
 impl UserChange<'_> {
+    /// Counts a user with these fields into (`by` 1) or out of (-1) every order.
+    pub(crate) fn counted(&mut self, name_key: &str, created_at: DateTime<Utc>, id: Uuid, by: i64) {
+        for sorted in Sorted::ALL {
+            self.moves
+                .push((sorted, sorted.key(name_key, created_at, id), by));
+        }
+    }
+
+    /// Moves a user from one name to another in the order by name.
+    pub(crate) fn renamed(&mut self, from: &str, to: &str) {
+        let key = |name| Sorted::ByName.key(name, DateTime::UNIX_EPOCH, Uuid::nil());
+        self.moves.push((Sorted::ByName, key(from), -1));
+        self.moves.push((Sorted::ByName, key(to), 1));
+    }
+
     /// Stamps a new users version, whose row lock orders the commits, logs what changed
     /// after it, so that the lock is held only until the commit, and commits; this
     /// process's next reads then wait for a fresh read of the log.
@@ -72,7 +96,7 @@ impl UserChange<'_> {
             .exec(&self.txn)
             .await
             .map_err(db_err)?;
-        let rows: Vec<_> = match changed {
+        let rows: Vec<_> = match &changed {
             Changed::Users(users) => users.iter().map(|&user| Some(user)).collect(),
             Changed::Everyone => vec![None],
         };
@@ -85,8 +109,36 @@ impl UserChange<'_> {
             .await
             .map_err(db_err)?;
         }
+        let mut long = Vec::new();
+        match changed {
+            Changed::Users(_) => {
+                for (sorted, key, by) in &self.moves {
+                    let start = runs::shift(&self.txn, *sorted, key, *by, self.store.run)
+                        .await
+                        .map_err(db_err)?;
+                    long.extend(start.map(|start| (*sorted, start)));
+                }
+            }
+            Changed::Everyone => runs::rebuild(&self.txn, self.store.run)
+                .await
+                .map_err(db_err)?,
+        }
         self.txn.commit().await.map_err(db_err)?;
         self.store.cache.written();
+        for sorted in Sorted::ALL {
+            let starts: Vec<Key> = long
+                .iter()
+                .filter(|(of, _)| *of == sorted)
+                .map(|(_, start)| start.clone())
+                .collect();
+            if starts.is_empty() {
+                continue;
+            }
+            // After the commit, which stands whether or not the split succeeds.
+            if let Err(error) = runs::split(&self.store.db, sorted, starts, self.store.run).await {
+                tracing::warn!(%error, "splitting a run of users failed");
+            }
+        }
         if COMMITS
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(PRUNE_EVERY)

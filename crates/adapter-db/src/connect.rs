@@ -13,6 +13,7 @@ use crate::deadline::{Db, Deadline, PATIENCE};
 use crate::error::{db_err, is_sqlite_busy_at_connect, retrying};
 use crate::lane::ListLane;
 use crate::migration::{self, Migrator};
+use crate::runs;
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct Store {
     pub(crate) db: Db,
     pub(crate) cache: Arc<ReadCache>,
     pub(crate) lists: Arc<ListLane>,
+    /// The users of a run in the paged lists' counts (see `runs.rs`).
+    pub(crate) run: u64,
     offset: Arc<Offset>,
     /// Where to connect for migrations, which run on a connection of their own.
     url: Arc<str>,
@@ -138,6 +141,7 @@ impl Store {
             db,
             cache,
             lists: Arc::new(ListLane::new(options.pool_size, longest, in_process)),
+            run: runs::RUN,
             offset,
             url: url.into(),
         })

@@ -19,6 +19,7 @@ mod freshness;
 mod lane;
 mod migration;
 mod query;
+mod runs;
 mod sessions;
 mod teams;
 mod throttle;

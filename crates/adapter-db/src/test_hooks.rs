@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use crate::deadline::Txn;
 use crate::entities::login_failure;
 use crate::query::unique;
+use crate::runs::{Counts, Sorted};
 use crate::throttle::to_window;
 use crate::{Store, StoreOptions};
 
@@ -57,4 +58,30 @@ pub async fn failure_window(store: &Store, key: &str) -> Option<FailureWindow> {
         .await
         .expect("the failure counters can be read");
     row.as_ref().map(to_window)
+}
+
+impl Store {
+    /// This store, cutting the paged lists' counts into runs of `run` users (see
+    /// `runs.rs`), so that a few users split and empty runs.
+    #[must_use]
+    pub fn with_runs_of(mut self, run: u64) -> Self {
+        self.run = run;
+        self
+    }
+}
+
+/// How many users each run of the order by name (`by_name`) or by creation holds, in order.
+///
+/// # Panics
+/// When the runs cannot be read.
+pub async fn runs_of(store: &Store, by_name: bool) -> Vec<u64> {
+    let sorted = if by_name {
+        Sorted::ByName
+    } else {
+        Sorted::ByCreation
+    };
+    Counts::read(&store.db, sorted)
+        .await
+        .expect("the runs can be read")
+        .sizes()
 }

@@ -8,11 +8,12 @@ use roster_domain::{
     UserOrder, UserPatch, UserStats, Username,
 };
 use sea_orm::sea_query::{
-    ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef, UnionType,
+    Alias, ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoTableRef, LockType, Query, TableRef,
+    UnionType,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, Iterable, JoinType, Order, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -23,6 +24,7 @@ use crate::counts::{self, Deltas};
 use crate::entities::{api_key, meta, session, user, user_group, user_server, website};
 use crate::error::{conflict_on, db_err, retrying, transaction_conflict};
 use crate::query::{matching, window};
+use crate::runs::{self, Counts, Sorted};
 use crate::teams;
 
 #[async_trait]
@@ -57,23 +59,24 @@ impl UserRepository for Store {
 
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
         let _lane = self.lists.enter().await?;
-        let mut query = user::Entity::find();
-        if let Some(search) = &page.search {
-            query = query.filter(username_matching(self.db.get_database_backend(), search));
-        }
-        let (column, id) = match page.order_by {
-            UserOrder::Username => (user::Column::UsernameKey, None),
-            UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
+        let (total, rows) = match &page.search {
+            None => self.page_of_everyone(page).await?,
+            Some(search) => {
+                let query = user::Entity::find()
+                    .filter(username_matching(self.db.get_database_backend(), search));
+                let (column, id) = match page.order_by {
+                    UserOrder::Username => (user::Column::UsernameKey, None),
+                    UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
+                };
+                let (total, query, flip) = window(query, &self.db, page, (column, id), None)
+                    .await
+                    .map_err(db_err)?;
+                (
+                    total,
+                    flip.put_back(query.all(&self.db).await.map_err(db_err)?),
+                )
+            }
         };
-        // Without a search, the list is every user: users-stats counts them without a scan.
-        let known_total = match page.search {
-            Some(_) => None,
-            None => Some(self.stats().await?.total),
-        };
-        let (total, query, flip) = window(query, &self.db, page, (column, id), known_total)
-            .await
-            .map_err(db_err)?;
-        let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         let items = with_grants(&self.db, rows).await?;
         Ok(Page::of(items, total, page))
     }
@@ -120,6 +123,46 @@ impl UserRepository for Store {
     }
 }
 
+impl Store {
+    /// A page of the whole list: from the run its first user is in (see `runs.rs`), so that
+    /// `OFFSET` walks one run, never the list, and counted by the runs, not by a scan. A
+    /// descending page is the same users read ascending, then turned round.
+    async fn page_of_everyone(
+        &self,
+        page: &PageRequest<UserOrder>,
+    ) -> Result<(u64, Vec<user::Model>)> {
+        let sorted = match page.order_by {
+            UserOrder::Username => Sorted::ByName,
+            UserOrder::CreatedAt => Sorted::ByCreation,
+        };
+        let counts = Counts::read(&self.db, sorted).await.map_err(db_err)?;
+        let (offset, end) = (page.offset(), page.offset().saturating_add(page.page_size));
+        let (from, to) = if page.descending {
+            let total = counts.total;
+            (total.saturating_sub(end), total.saturating_sub(offset))
+        } else {
+            (offset, end)
+        };
+        let Some((start, skip)) = counts.find(from).filter(|_| from < to) else {
+            return Ok((counts.total, Vec::new()));
+        };
+        let mut query = user::Entity::find().filter(runs::from(sorted.columns(), start));
+        for column in sorted.columns() {
+            query = query.order_by(Expr::col((user::Entity, Alias::new(*column))), Order::Asc);
+        }
+        let mut rows = query
+            .limit(to - from)
+            .offset(skip)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        if page.descending {
+            rows.reverse();
+        }
+        Ok((counts.total, rows))
+    }
+}
+
 /// One attempt of each write, in its own transaction; see [`retrying`].
 impl Store {
     /// Starts `write` to user `id`: its transaction, with the user's row locked, and the
@@ -152,7 +195,7 @@ impl Store {
     }
 
     async fn insert_once(&self, new: &User) -> Result<()> {
-        let txn = self.begin_change().await?;
+        let mut txn = self.begin_change().await?;
         user::ActiveModel {
             id: Set(new.id.0),
             username: Set(new.username.as_str().to_owned()),
@@ -170,6 +213,7 @@ impl Store {
         let mut counts = Deltas::default();
         counts.user(new.role, &new.servers, &new.groups, 1);
         counts.apply(&txn).await?;
+        txn.counted(&new.username.key(), new.created_at, new.id.0, 1);
         txn.commit(Changed::Users(&[new.id.0])).await
     }
 
@@ -181,7 +225,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User> {
         let demotes = patch.role.is_some_and(|role| !role.is_admin());
-        let (txn, current) = self.begin_write(id, Write::Update { demotes }).await?;
+        let (mut txn, current) = self.begin_write(id, Write::Update { demotes }).await?;
         let mut row = user::ActiveModel {
             id: Set(id.0),
             updated_at: Set(now),
@@ -190,6 +234,7 @@ impl Store {
         if let Some(name) = &patch.username {
             row.username = Set(name.as_str().to_owned());
             row.username_key = Set(name.key());
+            txn.renamed(&current.username.key(), &name.key());
         }
         if let Some(hash) = &patch.password_hash {
             row.password_hash = Set(hash.clone());
@@ -229,7 +274,8 @@ impl Store {
     }
 
     async fn delete_once(&self, id: UserId, now: DateTime<Utc>) -> Result<()> {
-        let (txn, target) = self.begin_write(id, Write::Delete).await?;
+        let (mut txn, target) = self.begin_write(id, Write::Delete).await?;
+        txn.counted(&target.username.key(), target.created_at, id.0, -1);
         let mut counts = Deltas::default();
         counts.user(target.role, &target.servers, &target.groups, -1);
         counts.apply(&txn).await?;

@@ -225,7 +225,8 @@ pub enum Command {
 #[derive(Subcommand, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheCommand {
     /// Tell every instance that users, grants or sessions were changed outside Roster (by
-    /// SQL): each drops what it keeps in memory within a few milliseconds.
+    /// SQL): each drops what it keeps in memory within a few milliseconds, and the users
+    /// list's page counts are counted afresh.
     Flush,
 }
 

@@ -15,6 +15,7 @@ mod m0007_api_keys;
 mod m0008_search_indexes;
 mod m0009_change_log;
 mod m0010_created_at_indexes;
+mod m0011_user_runs;
 
 pub(crate) struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_search_indexes::Migration),
             Box::new(m0009_change_log::Migration),
             Box::new(m0010_created_at_indexes::Migration),
+            Box::new(m0011_user_runs::Migration),
         ]
     }
 }
