@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::change_log::{KEPT, newest};
+use crate::counts;
 use crate::deadline::Txn;
 use crate::entities::{change, meta};
 use crate::error::db_err;
@@ -57,13 +58,18 @@ impl Store {
     }
 
     /// Tells every instance on this database that users, grants or sessions changed behind
-    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`], and
-    /// the runs that count the users list's pages are counted afresh.
+    /// the store's back (by SQL): each reads them afresh within [`crate::CACHE_WINDOW`].
+    /// The users-stats counts and the runs that count the users list's pages are counted
+    /// afresh.
     ///
     /// # Errors
     /// The store's.
     pub async fn mark_changed(&self) -> Result<()> {
-        self.begin_change().await?.commit(Changed::Everyone).await
+        let txn = self.begin_change().await?;
+        // Before the commit takes the users-version lock: a writer holding count rows
+        // waits for that lock, so taking it first could deadlock with the writer.
+        counts::recount(&txn).await?;
+        txn.commit(Changed::Everyone).await
     }
 }
 

@@ -57,6 +57,30 @@ impl Deltas {
     }
 }
 
+/// Counts every role, server and group afresh from the users and their grants.
+///
+/// # Errors
+/// The store's errors.
+pub(crate) async fn recount(txn: &UserChange<'_>) -> Result<()> {
+    user_count::Entity::delete_many()
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    for (kind, column, source) in [
+        ("role", "role", "users"),
+        ("server", "server", "user_servers"),
+        ("group", "group_id", "user_groups"),
+    ] {
+        txn.execute_unprepared(&format!(
+            "INSERT INTO user_counts (kind, name, n) \
+             SELECT '{kind}', {column}, COUNT(*) FROM {source} GROUP BY {column}"
+        ))
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 /// The counts as users-stats reports them.
 ///
 /// # Errors

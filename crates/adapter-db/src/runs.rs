@@ -1,7 +1,8 @@
 //! Runs: the users in each order a user list is paged in, cut into runs of consecutive
 //! users, each stored as its first key and how many users it holds. The run a page starts
 //! in is the one whose counts before it sum past the page's offset, and `OFFSET` then walks
-//! that run alone, not the list: a million users are some 700 rows to sum.
+//! that run alone, not the list: a million users are about a thousand rows to sum. Runs
+//! are split, never merged: deletions leave shorter runs, as many as there were.
 //!
 //! Every commit that adds, removes or renames a user moves its run's count, under the
 //! users-version lock that orders those commits (see `change.rs`), so the counts are exact
@@ -11,7 +12,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult, Value,
+};
 use uuid::Uuid;
 
 use crate::deadline::Db;
@@ -114,8 +117,32 @@ pub(crate) fn user_keys(sorted: Sorted) -> SelectStatement {
 }
 
 /// `columns… >= key`.
-pub(crate) fn from(columns: &[&str], key: &Key) -> Expr {
-    tuple(columns).gte(values(key))
+pub(crate) fn from(backend: DbBackend, columns: &[&str], key: &Key) -> Expr {
+    compare(backend, columns, key, false)
+}
+
+/// `columns… >= key`, or `<=` when `at_most`, as a range every planner reads off an index:
+/// MySQL and MariaDB use an index for no row comparison but `=`, so there the two columns
+/// of an order are compared one by one.
+fn compare(backend: DbBackend, columns: &[&str], key: &Key, at_most: bool) -> Expr {
+    if let (DbBackend::MySql, [first, second]) = (backend, columns) {
+        let (a, b) = (
+            Expr::col(Alias::new(*first)),
+            Expr::col(Alias::new(*second)),
+        );
+        let (x, y) = (Expr::val(key.0[0].clone()), Expr::val(key.0[1].clone()));
+        return if at_most {
+            a.clone().lte(x.clone()).and(a.lt(x).or(b.lte(y)))
+        } else {
+            a.clone().gte(x.clone()).and(a.gt(x).or(b.gte(y)))
+        };
+    }
+    let (columns, key) = (tuple(columns), values(key));
+    if at_most {
+        columns.lte(key)
+    } else {
+        columns.gte(key)
+    }
 }
 
 async fn read_runs(
@@ -187,7 +214,8 @@ pub(crate) async fn shift(
     run: u64,
 ) -> Result<Option<Key>, DbErr> {
     let mut at_or_before = runs(sorted, Order::Desc);
-    at_or_before.and_where(tuple(sorted.starts()).lte(values(key)));
+    let backend = db.get_database_backend();
+    at_or_before.and_where(compare(backend, sorted.starts(), key, true));
     let (start, rows) = match first_run(db, sorted, at_or_before).await? {
         Some(found) => found,
         None => match first_run(db, sorted, runs(sorted, Order::Asc)).await? {
@@ -244,7 +272,7 @@ async fn key_after(
 ) -> Result<Option<Key>, DbErr> {
     let mut select = user_keys(sorted);
     select
-        .and_where(from(sorted.columns(), start))
+        .and_where(from(db.get_database_backend(), sorted.columns(), start))
         .limit(1)
         .offset(skip);
     db.query_one(&select)
@@ -288,11 +316,13 @@ pub(crate) async fn split(
 }
 
 /// Counts every order's runs afresh from the users table: after a bulk load, a migration,
-/// or SQL run by hand. Run under the users-version lock.
+/// or SQL run by hand. Takes the users-version lock first, so that no commit moves a count
+/// meanwhile.
 ///
 /// # Errors
 /// The database's.
 pub(crate) async fn rebuild(db: &impl ConnectionTrait, run: u64) -> Result<(), DbErr> {
+    lock(db).await?;
     let total: i64 = {
         let mut count = Query::select();
         count

@@ -59,24 +59,24 @@ impl UserRepository for Store {
 
     async fn page(&self, page: &PageRequest<UserOrder>) -> Result<Page<User>> {
         let _lane = self.lists.enter().await?;
-        let (total, rows) = match &page.search {
-            None => self.page_of_everyone(page).await?,
-            Some(search) => {
-                let query = user::Entity::find()
-                    .filter(username_matching(self.db.get_database_backend(), search));
-                let (column, id) = match page.order_by {
-                    UserOrder::Username => (user::Column::UsernameKey, None),
-                    UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
-                };
-                let (total, query, flip) = window(query, &self.db, page, (column, id), None)
-                    .await
-                    .map_err(db_err)?;
-                (
-                    total,
-                    flip.put_back(query.all(&self.db).await.map_err(db_err)?),
-                )
-            }
+        if page.search.is_none()
+            && let Some((total, rows)) = self.page_of_everyone(page).await?
+        {
+            let items = with_grants(&self.db, rows).await?;
+            return Ok(Page::of(items, total, page));
+        }
+        let mut query = user::Entity::find();
+        if let Some(search) = &page.search {
+            query = query.filter(username_matching(self.db.get_database_backend(), search));
+        }
+        let (column, id) = match page.order_by {
+            UserOrder::Username => (user::Column::UsernameKey, None),
+            UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
         };
+        let (total, query, flip) = window(query, &self.db, page, (column, id), None)
+            .await
+            .map_err(db_err)?;
+        let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         let items = with_grants(&self.db, rows).await?;
         Ok(Page::of(items, total, page))
     }
@@ -127,15 +127,28 @@ impl Store {
     /// A page of the whole list: from the run its first user is in (see `runs.rs`), so that
     /// `OFFSET` walks one run, never the list, and counted by the runs, not by a scan. A
     /// descending page is the same users read ascending, then turned round.
+    ///
+    /// `None` when the runs disagree with users-stats on how many users there are: an
+    /// instance of a release before the runs wrote users (see operations.md), and the
+    /// caller pages by `OFFSET` until `roster cache flush` counts the runs afresh. A
+    /// disagreement for the moment a write of another instance takes to be seen costs a
+    /// slower page, nothing worse.
     async fn page_of_everyone(
         &self,
         page: &PageRequest<UserOrder>,
-    ) -> Result<(u64, Vec<user::Model>)> {
+    ) -> Result<Option<(u64, Vec<user::Model>)>> {
         let sorted = match page.order_by {
             UserOrder::Username => Sorted::ByName,
             UserOrder::CreatedAt => Sorted::ByCreation,
         };
         let counts = Counts::read(&self.db, sorted).await.map_err(db_err)?;
+        if counts.total != self.stats().await?.total {
+            tracing::warn!(
+                runs = counts.total,
+                "the users list's runs disagree with users-stats; paging by OFFSET"
+            );
+            return Ok(None);
+        }
         let (offset, end) = (page.offset(), page.offset().saturating_add(page.page_size));
         let (from, to) = if page.descending {
             let total = counts.total;
@@ -144,9 +157,13 @@ impl Store {
             (offset, end)
         };
         let Some((start, skip)) = counts.find(from).filter(|_| from < to) else {
-            return Ok((counts.total, Vec::new()));
+            return Ok(Some((counts.total, Vec::new())));
         };
-        let mut query = user::Entity::find().filter(runs::from(sorted.columns(), start));
+        let mut query = user::Entity::find().filter(runs::from(
+            self.db.get_database_backend(),
+            sorted.columns(),
+            start,
+        ));
         for column in sorted.columns() {
             query = query.order_by(Expr::col((user::Entity, Alias::new(*column))), Order::Asc);
         }
@@ -159,7 +176,7 @@ impl Store {
         if page.descending {
             rows.reverse();
         }
-        Ok((counts.total, rows))
+        Ok(Some((counts.total, rows)))
     }
 }
 

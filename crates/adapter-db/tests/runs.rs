@@ -155,5 +155,6 @@ async fn users_changed_by_sql_are_counted_again_when_marked(store: Store) {
     )
     .await;
     store.mark_changed().await.unwrap();
+    assert_eq!(store.stats().await.unwrap().total, 2, "counted afresh");
     assert_pages(&store, "after a delete by SQL").await;
 }

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use futures_util::{Stream, StreamExt, stream};
 use poem::http::header;
@@ -70,13 +71,59 @@ impl<T: Type> JsonStream<T> {
     }
 }
 
-/// The batches of `listing`, in order.
-pub(crate) fn batches(
-    listing: UserListing,
-) -> impl Stream<Item = Result<Vec<User>, Error>> + Send + 'static {
-    stream::try_unfold(listing, |mut listing| async move {
-        Ok(listing.next_batch().await?.map(|batch| (batch, listing)))
-    })
+/// The pauses before a batch the store could not read is asked for again.
+const PAUSES: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(400),
+    Duration::from_millis(1600),
+];
+
+/// What a streamed list reads its batches from.
+#[async_trait::async_trait]
+pub(crate) trait Source: Send + 'static {
+    type Item: Send;
+
+    /// The next batch; `None` after the last.
+    async fn next_batch(&mut self) -> Result<Option<Vec<Self::Item>>, Error>;
+}
+
+#[async_trait::async_trait]
+impl Source for UserListing {
+    type Item = User;
+
+    async fn next_batch(&mut self) -> Result<Option<Vec<User>>, Error> {
+        UserListing::next_batch(self).await
+    }
+}
+
+/// The batches of `source`, in order. The first is read before the answer starts, so that
+/// a store that cannot be read gets the dialect's 503, as for any request. A later batch
+/// the store could not read is asked for again after each of [`PAUSES`] before the body is
+/// cut off, so that one busy moment does not lose a long download.
+///
+/// # Errors
+/// The first batch's.
+pub(crate) async fn batches<S: Source>(
+    mut source: S,
+) -> Result<impl Stream<Item = Result<Vec<S::Item>, Error>> + Send + 'static, Error> {
+    let first = source.next_batch().await?;
+    let rest = stream::try_unfold(source, |mut source| async move {
+        Ok(retried(&mut source).await?.map(|batch| (batch, source)))
+    });
+    Ok(stream::iter(first.map(Ok)).chain(rest))
+}
+
+async fn retried<S: Source>(source: &mut S) -> Result<Option<Vec<S::Item>>, Error> {
+    for pause in PAUSES {
+        match source.next_batch().await {
+            Err(error @ Error::Unavailable { .. }) => {
+                tracing::warn!(%error, "a batch of a streamed list failed; asking again");
+                tokio::time::sleep(pause).await;
+            }
+            read => return read,
+        }
+    }
+    source.next_batch().await
 }
 
 impl<T> IntoResponse for JsonStream<T> {
@@ -120,6 +167,53 @@ mod tests {
         let batches = vec![Ok(vec![1, 2]), Ok(vec![]), Ok(vec![3])];
         assert_eq!(body(batches).await.unwrap(), json!({"data": [1, 2, 3]}));
         assert_eq!(body(vec![]).await.unwrap(), json!({"data": []}));
+    }
+
+    /// Answers its script, one entry per call, then ends.
+    struct Script(Vec<Batch>);
+
+    #[async_trait::async_trait]
+    impl Source for Script {
+        type Item = u32;
+
+        async fn next_batch(&mut self) -> Result<Option<Vec<u32>>, Error> {
+            match self.0.is_empty() {
+                true => Ok(None),
+                false => self.0.remove(0).map(Some),
+            }
+        }
+    }
+
+    fn down() -> Batch {
+        Err(Error::unavailable("down"))
+    }
+
+    #[tokio::test]
+    async fn the_first_batch_is_read_before_the_answer_starts() {
+        let Err(err) = batches(Script(vec![down(), Ok(vec![1])])).await else {
+            panic!("a store that cannot be read is an error before any byte");
+        };
+        assert!(matches!(err, Error::Unavailable { .. }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_later_batch_is_asked_for_again_before_the_body_is_cut() {
+        let script = Script(vec![Ok(vec![1]), down(), down(), Ok(vec![2]), Ok(vec![3])]);
+        let stream = batches(script).await.unwrap();
+        let response = JsonStream::<Vec<u32>>::array("[", stream, "]").into_response();
+        let bytes = response.into_body().into_bytes().await.unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            json!([1, 2, 3])
+        );
+
+        let script = vec![Ok(vec![1]), down(), down(), down(), down(), Ok(vec![2])];
+        let stream = batches(Script(script)).await.unwrap();
+        let response = JsonStream::<Vec<u32>>::array("[", stream, "]").into_response();
+        assert!(
+            response.into_body().into_bytes().await.is_err(),
+            "cut off after the last pause"
+        );
     }
 
     #[tokio::test]

@@ -22,6 +22,8 @@ impl MigrationTrait for Migration {
         let mut by_name = Table::create();
         by_name
             .table(Alias::new("user_name_runs"))
+            // MySQL commits each CREATE at once: a rebuild that failed is run again.
+            .if_not_exists()
             .col(
                 ColumnDef::new(Alias::new("start_key"))
                     .string_len(512)
@@ -37,6 +39,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Alias::new("user_created_runs"))
+                .if_not_exists()
                 .col(instant(db, Alias::new("start_at")))
                 .col(ColumnDef::new(Alias::new("start_id")).uuid().not_null())
                 .col(n())

@@ -115,8 +115,9 @@ impl McpHubApi {
     ) -> McpResult<JsonStream<Envelope<Vec<UserView>>>> {
         let actor = admin(&state, &auth).await?;
         let listing = state.roster.users().list(&actor)?;
-        let views =
-            batches(listing).map_ok(|batch| batch.into_iter().map(UserView::from).collect());
+        let views = batches(listing)
+            .await?
+            .map_ok(|batch| batch.into_iter().map(UserView::from).collect());
         Ok(JsonStream::array(
             r#"{"success":true,"data":["#,
             views,

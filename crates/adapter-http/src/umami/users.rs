@@ -120,10 +120,12 @@ impl UsersApi {
         let listing = params.listing::<UserOrder>()?;
         if !params.is_paged() {
             let roster = state.roster.clone();
-            let views = batches(roster.users().list(&actor)?).and_then(move |batch| {
-                let (roster, actor) = (roster.clone(), actor.clone());
-                async move { counted(&roster, &actor, batch).await }
-            });
+            let views = batches(roster.users().list(&actor)?)
+                .await?
+                .and_then(move |batch| {
+                    let (roster, actor) = (roster.clone(), actor.clone());
+                    async move { counted(&roster, &actor, batch).await }
+                });
             return Ok(JsonStream::array("[", views, "]"));
         }
         let page = state.roster.users().page(&actor, &listing.request).await?;
