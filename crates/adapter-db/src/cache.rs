@@ -1,5 +1,6 @@
-//! Users, sessions and the users-stats counts kept in memory between requests, each
-//! dropped when the change log says its own user changed.
+//! Users, sessions, the users-stats counts and the users list's runs kept in memory between
+//! requests, each dropped when the change log says its own user (for counts and runs: any
+//! user) changed.
 //!
 //! An entry is kept with the log position of what it holds, and served only while a
 //! recent read of the log (see [`Freshness`] for how recent) has found no change of its
@@ -23,6 +24,7 @@ use crate::deadline::Db;
 use crate::entities::meta;
 use crate::error::db_err;
 use crate::freshness::Freshness;
+use crate::runs::{Counts, Sorted};
 
 /// Entries of each kind (a user takes two: by id and by name); past it the least useful
 /// are dropped (S3-FIFO).
@@ -35,12 +37,17 @@ enum UserCacheKey {
     Name(String),
 }
 
+/// What was read, with the log position it was read at.
+type Stamped<T> = (u64, T);
+
 pub(crate) struct ReadCache {
     freshness: Arc<Freshness>,
     users: Cache<UserCacheKey, (u64, Arc<User>)>,
     principals: Cache<[u8; 32], (u64, Principal, DateTime<Utc>)>,
     /// The counts users-stats last read, and the log position they were read at.
     stats: Mutex<Option<(u64, UserStats)>>,
+    /// The runs of each order last read (by name, by creation), with their log positions.
+    runs: Mutex<[Option<Stamped<Arc<Counts>>>; 2]>,
     changes: Arc<RwLock<Changes>>,
 }
 
@@ -70,6 +77,7 @@ impl ReadCache {
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
             stats: Mutex::default(),
+            runs: Mutex::default(),
             changes,
         }
     }
@@ -136,6 +144,29 @@ impl ReadCache {
         *self.stats.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((position, stats.clone()));
         Ok(stats)
+    }
+
+    /// The runs of `sorted`, from memory while no user changed since, else from `load`. A
+    /// run split since they were read leaves them true: only the sizes' sums are used.
+    ///
+    /// # Errors
+    /// The log read's and `load`'s.
+    pub(crate) async fn runs_or(
+        &self,
+        sorted: Sorted,
+        load: impl Future<Output = Result<Counts>>,
+    ) -> Result<Arc<Counts>> {
+        let position = self.position().await?;
+        let slot = sorted as usize;
+        if let Some((stamp, runs)) = &self.runs.lock().unwrap_or_else(PoisonError::into_inner)[slot]
+            && self.changes().nothing_since(*stamp)
+        {
+            return Ok(runs.clone());
+        }
+        let runs = Arc::new(load.await?);
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner)[slot] =
+            Some((position, runs.clone()));
+        Ok(runs)
     }
 
     /// The principal of an unexpired session, from memory while its user has not changed

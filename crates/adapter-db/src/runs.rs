@@ -1,8 +1,9 @@
 //! Runs: the users in each order a user list is paged in, cut into runs of consecutive
 //! users, each stored as its first key and how many users it holds. The run a page starts
 //! in is the one whose counts before it sum past the page's offset, and `OFFSET` then walks
-//! that run alone, not the list: a million users are about a thousand rows to sum. Runs
-//! are split, never merged: deletions leave shorter runs, as many as there were.
+//! that run alone, not the list: a million users are some two thousand rows to sum, read
+//! once and kept in memory until a user changes (see `cache.rs`). Runs are split, never
+//! merged: deletions leave shorter runs, as many as there were.
 //!
 //! Every commit that adds, removes or renames a user moves its run's count, under the
 //! users-version lock that orders those commits (see `change.rs`), so the counts are exact
@@ -21,7 +22,7 @@ use crate::deadline::Db;
 use crate::entities::meta;
 
 /// The users of a run after a split; runs hold up to twice as many before the next one.
-pub(crate) const RUN: u64 = 1000;
+pub(crate) const RUN: u64 = 500;
 
 /// An order a user list is paged in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

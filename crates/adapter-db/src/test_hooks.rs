@@ -85,3 +85,16 @@ pub async fn runs_of(store: &Store, by_name: bool) -> Vec<u64> {
         .expect("the runs can be read")
         .sizes()
 }
+
+/// The ids on a page of the whole users list and its count, as the runs place and count
+/// them; `None` when the store would page by `OFFSET` instead.
+///
+/// # Panics
+/// When the store cannot be read.
+pub async fn paged_by_runs(
+    store: &Store,
+    page: &roster_domain::PageRequest<roster_domain::UserOrder>,
+) -> Option<(u64, Vec<uuid::Uuid>)> {
+    let (count, rows) = store.page_of_everyone(page).await.expect("a page")?;
+    Some((count, rows.iter().map(|row| row.id).collect()))
+}

@@ -133,7 +133,7 @@ impl Store {
     /// caller pages by `OFFSET` until `roster cache flush` counts the runs afresh. A
     /// disagreement for the moment a write of another instance takes to be seen costs a
     /// slower page, nothing worse.
-    async fn page_of_everyone(
+    pub(crate) async fn page_of_everyone(
         &self,
         page: &PageRequest<UserOrder>,
     ) -> Result<Option<(u64, Vec<user::Model>)>> {
@@ -141,7 +141,8 @@ impl Store {
             UserOrder::Username => Sorted::ByName,
             UserOrder::CreatedAt => Sorted::ByCreation,
         };
-        let counts = Counts::read(&self.db, sorted).await.map_err(db_err)?;
+        let read = async { Counts::read(&self.db, sorted).await.map_err(db_err) };
+        let counts = self.cache.runs_or(sorted, read).await?;
         if counts.total != self.stats().await?.total {
             tracing::warn!(
                 runs = counts.total,

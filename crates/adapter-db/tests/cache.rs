@@ -5,9 +5,13 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, SubsecRound, Utc};
+use roster_db::test_hooks::paged_by_runs;
 use roster_db::{CACHE_WINDOW, Store};
 use roster_domain::ports::{SessionStore, UserRepository};
-use roster_domain::{EndSessions, Role, TokenHash, User, UserId, UserKey, UserPatch, Username};
+use roster_domain::{
+    EndSessions, PageRequest, Role, TokenHash, User, UserId, UserKey, UserOrder, UserPatch,
+    Username,
+};
 use roster_test_support::fresh;
 
 roster_test_support::on_every_backend!(
@@ -16,6 +20,7 @@ roster_test_support::on_every_backend!(
     a_session_revoked_elsewhere_is_refused_within_the_window,
     a_purge_is_refused_by_expiry_and_drops_nothing_from_memory,
     a_write_to_one_user_leaves_the_others_in_memory,
+    pages_count_users_added_elsewhere_within_the_window,
 );
 
 async fn two_stores<F, Fut>(backend: roster_db::Backend, test: F)
@@ -255,4 +260,22 @@ async fn a_write_to_one_user_leaves_the_others_in_memory(first: Store, second: S
         let seen = store.find(&UserKey::Id(bob.id)).await.unwrap().unwrap();
         assert_eq!(seen.role, Role::User, "an unlogged change is read again");
     }
+}
+
+async fn pages_count_users_added_elsewhere_within_the_window(first: Store, second: Store) {
+    let page = || PageRequest::new(Some(1), Some(10), None, UserOrder::Username, false).unwrap();
+    let names = |page: roster_domain::Page<User>| -> Vec<String> {
+        page.items.iter().map(|u| u.username.to_string()).collect()
+    };
+    first.insert(user("bob", Role::User)).await.unwrap();
+    assert_eq!(names(first.page(&page()).await.unwrap()), ["bob"]);
+    second.insert(user("alice", Role::User)).await.unwrap();
+    window().await;
+    let (count, ids) = paged_by_runs(&first, &page())
+        .await
+        .expect("placed by the runs");
+    assert_eq!(count, 2, "the runs kept in memory are read again");
+    let seen = first.page(&page()).await.unwrap();
+    assert_eq!(names(seen), ["alice", "bob"]);
+    assert_eq!(ids.len(), 2);
 }
