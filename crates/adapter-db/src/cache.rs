@@ -45,9 +45,9 @@ pub(crate) struct ReadCache {
     users: Cache<UserCacheKey, (u64, Arc<User>)>,
     principals: Cache<[u8; 32], (u64, Principal, DateTime<Utc>)>,
     /// The counts users-stats last read, and the log position they were read at.
-    stats: Mutex<Option<(u64, UserStats)>>,
+    stats: Mutex<Option<Stamped<UserStats>>>,
     /// The runs of each order last read (by name, by creation), with their log positions.
-    runs: Mutex<[Option<Stamped<Arc<Counts>>>; 2]>,
+    runs: [Mutex<Option<Stamped<Arc<Counts>>>>; 2],
     changes: Arc<RwLock<Changes>>,
 }
 
@@ -77,7 +77,7 @@ impl ReadCache {
             users: Cache::new(CAPACITY),
             principals: Cache::new(CAPACITY),
             stats: Mutex::default(),
-            runs: Mutex::default(),
+            runs: Default::default(),
             changes,
         }
     }
@@ -134,16 +134,7 @@ impl ReadCache {
         &self,
         load: impl Future<Output = Result<UserStats>>,
     ) -> Result<UserStats> {
-        let position = self.position().await?;
-        if let Some((stamp, stats)) = &*self.stats.lock().unwrap_or_else(PoisonError::into_inner)
-            && self.changes().nothing_since(*stamp)
-        {
-            return Ok(stats.clone());
-        }
-        let stats = load.await?;
-        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((position, stats.clone()));
-        Ok(stats)
+        self.whole_or(&self.stats, load).await
     }
 
     /// The runs of `sorted`, from memory while no user changed since, else from `load`. A
@@ -156,17 +147,26 @@ impl ReadCache {
         sorted: Sorted,
         load: impl Future<Output = Result<Counts>>,
     ) -> Result<Arc<Counts>> {
+        let load = async { Ok(Arc::new(load.await?)) };
+        self.whole_or(&self.runs[sorted as usize], load).await
+    }
+
+    /// What `slot` holds about every user, while no user changed since it was read, else
+    /// from `load`, kept in `slot` with the log position read before it.
+    async fn whole_or<T: Clone>(
+        &self,
+        slot: &Mutex<Option<Stamped<T>>>,
+        load: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         let position = self.position().await?;
-        let slot = sorted as usize;
-        if let Some((stamp, runs)) = &self.runs.lock().unwrap_or_else(PoisonError::into_inner)[slot]
+        if let Some((stamp, kept)) = &*slot.lock().unwrap_or_else(PoisonError::into_inner)
             && self.changes().nothing_since(*stamp)
         {
-            return Ok(runs.clone());
+            return Ok(kept.clone());
         }
-        let runs = Arc::new(load.await?);
-        self.runs.lock().unwrap_or_else(PoisonError::into_inner)[slot] =
-            Some((position, runs.clone()));
-        Ok(runs)
+        let read = load.await?;
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((position, read.clone()));
+        Ok(read)
     }
 
     /// The principal of an unexpired session, from memory while its user has not changed

@@ -61,8 +61,7 @@ pub(crate) fn matching<E: EntityTrait>(
         .add(any)
 }
 
-/// What every paged list does first: counts all that `query` matches (unless the caller
-/// knows the count), orders it by `column` as `page` asks, then by `id` the same way so
+/// What every paged list does first: counts all that `query` matches, orders it by `column` as `page` asks, then by `id` the same way so
 /// that no row shows on two pages (no `id` for a unique column: after one, PostgreSQL
 /// sorted the rows again by both), and cuts it to the page. A page past the middle is read
 /// from the far end in the opposite order, so that `OFFSET` walks at most half the list;
@@ -72,16 +71,12 @@ pub(crate) async fn window<E, O, C: ColumnTrait>(
     db: &impl ConnectionTrait,
     page: &PageRequest<O>,
     (column, id): (impl ColumnTrait, Option<C>),
-    known_total: Option<u64>,
 ) -> Result<(u64, Select<E>, Flip), DbErr>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let total = match known_total {
-        Some(total) => total,
-        None => query.clone().count(db).await?,
-    };
+    let total = query.clone().count(db).await?;
     let (offset, end) = (page.offset(), page.offset().saturating_add(page.page_size));
     let flip = Flip(offset < total && offset > total / 2);
     let (offset, limit) = if flip.0 {

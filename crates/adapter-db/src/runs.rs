@@ -13,9 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryResult, Value,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Value};
 use uuid::Uuid;
 
 use crate::deadline::Db;
@@ -106,7 +104,7 @@ fn runs(sorted: Sorted, order: Order) -> SelectStatement {
 }
 
 /// `SELECT columns… FROM users`, ordered by them.
-pub(crate) fn user_keys(sorted: Sorted) -> SelectStatement {
+fn user_keys(sorted: Sorted) -> SelectStatement {
     let mut select = Query::select();
     select.from(Alias::new("users"));
     for column in sorted.columns() {
@@ -256,12 +254,7 @@ pub(crate) async fn shift(
 
 /// Takes the users-version lock, which every commit that moves a run count takes.
 async fn lock(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    meta::Entity::update_many()
-        .col_expr(meta::Column::Value, Expr::col(meta::Column::Value))
-        .filter(meta::Column::Key.eq(meta::USERS_VERSION))
-        .exec(db)
-        .await?;
-    Ok(())
+    meta::lock(db, meta::USERS_VERSION).await
 }
 
 /// The key of the user `skip` places after `start` in `sorted` order, if there is one.

@@ -155,11 +155,11 @@ impl TeamRepository for Store {
         let (total, query, flip) = match page.order_by {
             TeamOrder::Name => {
                 let by = (user::Column::UsernameKey, Some(team_user::Column::Id));
-                window(query, &self.db, page, by, None).await
+                window(query, &self.db, page, by).await
             }
             TeamOrder::CreatedAt => {
                 let by = (team_user::Column::CreatedAt, Some(team_user::Column::Id));
-                window(query, &self.db, page, by, None).await
+                window(query, &self.db, page, by).await
             }
         }
         .map_err(db_err)?;
@@ -217,9 +217,7 @@ impl Store {
             TeamOrder::CreatedAt => team::Column::CreatedAt,
         };
         let by = (column, Some(team::Column::Id));
-        let (total, query, flip) = window(query, &self.db, page, by, None)
-            .await
-            .map_err(db_err)?;
+        let (total, query, flip) = window(query, &self.db, page, by).await.map_err(db_err)?;
         let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
         Ok(Page::of(details(&self.db, rows).await?, total, page))
     }

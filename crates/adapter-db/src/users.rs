@@ -73,7 +73,7 @@ impl UserRepository for Store {
             UserOrder::Username => (user::Column::UsernameKey, None),
             UserOrder::CreatedAt => (user::Column::CreatedAt, Some(user::Column::Id)),
         };
-        let (total, query, flip) = window(query, &self.db, page, (column, id), None)
+        let (total, query, flip) = window(query, &self.db, page, (column, id))
             .await
             .map_err(db_err)?;
         let rows = flip.put_back(query.all(&self.db).await.map_err(db_err)?);
@@ -346,13 +346,7 @@ pub(crate) fn name_taken(err: sea_orm::DbErr) -> Error {
 /// As the transaction's first statement it is a write, so SQLite takes its write lock here
 /// (waiting on busy_timeout) instead of failing to upgrade a read snapshot later.
 async fn lock_admin_guard(txn: &impl ConnectionTrait) -> Result<()> {
-    meta::Entity::update_many()
-        .col_expr(meta::Column::Value, Expr::col(meta::Column::Value))
-        .filter(meta::Column::Key.eq(meta::ADMIN_GUARD))
-        .exec(txn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    meta::lock(txn, meta::ADMIN_GUARD).await.map_err(db_err)
 }
 
 /// What a write does to a user, which decides what it locks first.

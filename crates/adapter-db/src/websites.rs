@@ -235,9 +235,7 @@ impl WebsiteRepository for Store {
             WebsiteOrder::CreatedAt => website::Column::CreatedAt,
         };
         let by = (column, Some(website::Column::Id));
-        let (total, query, flip) = window(query, &self.db, page, by, None)
-            .await
-            .map_err(db_err)?;
+        let (total, query, flip) = window(query, &self.db, page, by).await.map_err(db_err)?;
         let rows = query
             .find_also_related(user::Entity)
             .all(&self.db)

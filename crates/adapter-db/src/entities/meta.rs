@@ -20,3 +20,13 @@ pub(crate) const ADMIN_GUARD: &str = "admin-guard";
 /// A new random UUID at every change of users or sessions, whose row lock orders the
 /// change log; see `change_log`.
 pub(crate) const USERS_VERSION: &str = "users-version";
+
+/// Takes the row lock of `key` until the transaction ends, by writing its value back.
+pub(crate) async fn lock(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Value, sea_orm::sea_query::Expr::col(Column::Value))
+        .filter(Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
